@@ -1,0 +1,129 @@
+//! Program entrypoint: reads the tag and hands the rest of the data to the instruction.
+
+use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
+
+use crate::{
+    instruction::{self as ix, tag},
+    log,
+};
+
+/// On-chain: the entrypoint symbol, no heap, and panics reported through `sol_panic_`.
+/// Off-chain builds of the same crate get std's panic handler from the same macros.
+mod runtime {
+    pinocchio::program_entrypoint!(super::process_instruction);
+    pinocchio::no_allocator!();
+    pinocchio::nostd_panic_handler!();
+}
+
+/// Dispatches one instruction. The hottest instructions come first.
+pub fn process_instruction(
+    program_id: &Address,
+    accounts: &mut [AccountView],
+    instruction_data: &[u8],
+) -> ProgramResult {
+    let result = dispatch(program_id, accounts, instruction_data);
+    if let Err(ProgramError::Custom(code)) = &result {
+        log(error_name(*code));
+    }
+    result
+}
+
+#[inline(always)]
+fn dispatch(program_id: &Address, accounts: &mut [AccountView], instruction_data: &[u8]) -> ProgramResult {
+    let Some((&instruction_tag, data)) = instruction_data.split_first() else {
+        return Err(ProgramError::BorshIoError);
+    };
+    match instruction_tag {
+        tag::DEPOSIT_SOL => ix::deposit_sol::process(program_id, accounts, data, false),
+        tag::DEPOSIT_SOL_WITH_SLIPPAGE => ix::deposit_sol::process(program_id, accounts, data, true),
+        tag::WITHDRAW_SOL => ix::withdraw_sol::process(program_id, accounts, data, false),
+        tag::WITHDRAW_SOL_WITH_SLIPPAGE => ix::withdraw_sol::process(program_id, accounts, data, true),
+        tag::UPDATE_VALIDATOR_LIST_BALANCE => {
+            ix::update_validator_list_balance::process(program_id, accounts, data)
+        }
+        tag::UPDATE_STAKE_POOL_BALANCE => ix::update_stake_pool_balance::process(program_id, accounts, data),
+        tag::INITIALIZE => ix::initialize::process(program_id, accounts, data),
+        tag::CLEANUP_REMOVED_VALIDATOR_ENTRIES => {
+            ix::cleanup_removed_validator_entries::process(program_id, accounts, data)
+        }
+        tag::SET_MANAGER => ix::set_manager::process(program_id, accounts, data),
+        tag::SET_FEE => ix::set_fee::process(program_id, accounts, data),
+        tag::SET_STAKER => ix::set_staker::process(program_id, accounts, data),
+        tag::SET_FUNDING_AUTHORITY => ix::set_funding_authority::process(program_id, accounts, data),
+        tag::REDELEGATE => {
+            log("Redelegate will not be enabled");
+            Err(ProgramError::InvalidInstructionData)
+        }
+        tag::ADD_VALIDATOR_TO_POOL
+        | tag::REMOVE_VALIDATOR_FROM_POOL
+        | tag::DECREASE_VALIDATOR_STAKE
+        | tag::INCREASE_VALIDATOR_STAKE
+        | tag::SET_PREFERRED_VALIDATOR
+        | tag::DEPOSIT_STAKE
+        | tag::WITHDRAW_STAKE
+        | tag::CREATE_TOKEN_METADATA
+        | tag::UPDATE_TOKEN_METADATA
+        | tag::INCREASE_ADDITIONAL_VALIDATOR_STAKE
+        | tag::DECREASE_ADDITIONAL_VALIDATOR_STAKE
+        | tag::DECREASE_VALIDATOR_STAKE_WITH_RESERVE
+        | tag::DEPOSIT_STAKE_WITH_SLIPPAGE
+        | tag::WITHDRAW_STAKE_WITH_SLIPPAGE => {
+            log("Instruction not served by this release of p-stake-pool");
+            Err(ProgramError::InvalidInstructionData)
+        }
+        // Not a StakePoolInstruction variant: the reference's Borsh decode fails the same way.
+        _ => Err(ProgramError::BorshIoError),
+    }
+}
+
+/// Name of a custom error, logged so a failed transaction explains itself.
+fn error_name(code: u32) -> &'static str {
+    const NAMES: [&str; 45] = [
+        "Error: AlreadyInUse",
+        "Error: InvalidProgramAddress",
+        "Error: InvalidState",
+        "Error: CalculationFailure",
+        "Error: FeeTooHigh",
+        "Error: WrongAccountMint",
+        "Error: WrongManager",
+        "Error: SignatureMissing",
+        "Error: InvalidValidatorStakeList",
+        "Error: InvalidFeeAccount",
+        "Error: WrongPoolMint",
+        "Error: WrongStakeStake",
+        "Error: UserStakeNotActive",
+        "Error: ValidatorAlreadyAdded",
+        "Error: ValidatorNotFound",
+        "Error: InvalidStakeAccountAddress",
+        "Error: StakeListOutOfDate",
+        "Error: StakeListAndPoolOutOfDate",
+        "Error: UnknownValidatorStakeAccount",
+        "Error: WrongMintingAuthority",
+        "Error: UnexpectedValidatorListAccountSize",
+        "Error: WrongStaker",
+        "Error: NonZeroPoolTokenSupply",
+        "Error: StakeLamportsNotEqualToMinimum",
+        "Error: IncorrectDepositVoteAddress",
+        "Error: IncorrectWithdrawVoteAddress",
+        "Error: InvalidMintFreezeAuthority",
+        "Error: FeeIncreaseTooHigh",
+        "Error: WithdrawalTooSmall",
+        "Error: DepositTooSmall",
+        "Error: InvalidStakeDepositAuthority",
+        "Error: InvalidSolDepositAuthority",
+        "Error: InvalidPreferredValidator",
+        "Error: TransientAccountInUse",
+        "Error: InvalidSolWithdrawAuthority",
+        "Error: SolWithdrawalTooLarge",
+        "Error: InvalidMetadataAccount",
+        "Error: UnsupportedMintExtension",
+        "Error: UnsupportedFeeAccountExtension",
+        "Error: ExceededSlippage",
+        "Error: IncorrectMintDecimals",
+        "Error: ReserveDepleted",
+        "Error: MissingRequiredSysvar",
+        "Error: EpochRewardDistributionInProgress",
+        "Error: TooManyValidatorsInPool",
+    ];
+    NAMES.get(code as usize).copied().unwrap_or("Error: unknown")
+}

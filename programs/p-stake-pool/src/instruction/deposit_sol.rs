@@ -1,0 +1,149 @@
+//! `DepositSol` (tag 14) and `DepositSolWithSlippage` (tag 25): SOL in, pool tokens out.
+//!
+//! Accounts:
+//!   0. `[w]` Stake pool
+//!   1. `[]` Withdraw authority PDA (mints the pool tokens)
+//!   2. `[w]` Reserve stake (receives the SOL)
+//!   3. `[ws]` Funding account (system account paying the lamports)
+//!   4. `[w]` User's pool token account
+//!   5. `[w]` Manager fee token account
+//!   6. `[w]` Referrer's pool token account
+//!   7. `[w]` Pool mint
+//!   8. `[]` System program
+//!   9. `[]` Token program
+//!  10. `[s]` (optional) SOL deposit authority, required when the pool sets one
+//!
+//! Data: lamports u64 (and, for the slippage variant, minimum pool tokens out u64).
+
+use pinocchio::{cpi::Signer, error::ProgramError, AccountView, Address, ProgramResult};
+
+use super::{
+    checks::{check_funding_authority, check_owner, check_pool_mint, check_program, check_reserve},
+    DataReader,
+};
+use crate::{
+    cpi,
+    error::StakePoolError,
+    ids::SYSTEM_PROGRAM,
+    math, pda,
+    state::stake_pool::{load_pool, StakePoolHeader},
+    sysvar,
+};
+
+pub fn process(
+    program_id: &Address,
+    accounts: &mut [AccountView],
+    data: &[u8],
+    with_slippage: bool,
+) -> ProgramResult {
+    let mut reader = DataReader::new(data);
+    let lamports = reader.u64()?;
+    let minimum_pool_tokens_out = if with_slippage {
+        Some(reader.u64()?)
+    } else {
+        None
+    };
+    reader.finish()?;
+
+    let [stake_pool, withdraw_authority, reserve_stake, funding_account, destination, manager_fee_account, referrer, pool_mint, system_program, token_program, rest @ ..] =
+        accounts
+    else {
+        return Err(ProgramError::NotEnoughAccountKeys);
+    };
+
+    let current_epoch = sysvar::current_epoch()?;
+    check_owner(stake_pool, program_id)?;
+    let (split, bump) = {
+        let data = stake_pool.try_borrow()?;
+        let (pool, tail) = load_pool(&data)?;
+        pda::check_withdraw_authority(
+            program_id,
+            stake_pool.address(),
+            pool.stake_withdraw_bump_seed,
+            withdraw_authority.address(),
+        )?;
+        check_funding_authority(
+            &tail.sol_deposit_authority,
+            rest.first(),
+            StakePoolError::InvalidSolDepositAuthority,
+        )?;
+        check_pool_mint(pool, pool_mint)?;
+        check_reserve(pool, reserve_stake)?;
+        check_program(token_program, &pool.token_program_id)?;
+        check_program(system_program, &SYSTEM_PROGRAM)?;
+        // Fees go only to the stored fee account. An invalid fee account is not bypassed
+        // here: a deposit holds no user funds hostage, so failing is the safe answer.
+        if *manager_fee_account.address() != pool.manager_fee_account {
+            return Err(StakePoolError::InvalidFeeAccount.into());
+        }
+        // Tokens are priced from total_lamports, which is only right after this epoch's
+        // update: a stale rate would let depositors buy the epoch's rewards.
+        if pool.last_update_epoch() < current_epoch {
+            return Err(StakePoolError::StakeListAndPoolOutOfDate.into());
+        }
+        let split = math::split_deposit(
+            lamports,
+            pool.total_lamports(),
+            pool.pool_token_supply(),
+            &tail.sol_deposit_fee,
+            tail.sol_referral_fee,
+        )
+        .ok_or(StakePoolError::CalculationFailure)?;
+        (split, pool.stake_withdraw_bump_seed)
+    };
+
+    if split.user == 0 {
+        return Err(StakePoolError::DepositTooSmall.into());
+    }
+    if let Some(minimum) = minimum_pool_tokens_out {
+        if split.user < minimum {
+            return Err(StakePoolError::ExceededSlippage.into());
+        }
+    }
+
+    cpi::system::transfer(funding_account, reserve_stake, lamports)?;
+    let bump = [bump];
+    let seeds = pda::withdraw_authority_seeds(stake_pool.address(), &bump);
+    cpi::token::mint_to(
+        token_program,
+        pool_mint,
+        destination,
+        withdraw_authority,
+        split.user,
+        Signer::from(&seeds),
+    )?;
+    if split.manager_fee > 0 {
+        cpi::token::mint_to(
+            token_program,
+            pool_mint,
+            manager_fee_account,
+            withdraw_authority,
+            split.manager_fee,
+            Signer::from(&seeds),
+        )?;
+    }
+    if split.referral_fee > 0 {
+        cpi::token::mint_to(
+            token_program,
+            pool_mint,
+            referrer,
+            withdraw_authority,
+            split.referral_fee,
+            Signer::from(&seeds),
+        )?;
+    }
+
+    let mut data = stake_pool.try_borrow_mut()?;
+    let pool = StakePoolHeader::load_mut(&mut data)?;
+    let supply = pool
+        .pool_token_supply()
+        .checked_add(split.minted)
+        .ok_or(StakePoolError::CalculationFailure)?;
+    let total = pool
+        .total_lamports()
+        .checked_add(lamports)
+        .ok_or(StakePoolError::CalculationFailure)?;
+    pool.set_pool_token_supply(supply);
+    pool.set_total_lamports(total);
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! One file per instruction, each telling its whole story: accounts by name, checks, state
+//! change, CPIs. Tags and data layouts are the SPL stake pool's Borsh encoding.
+
+pub mod checks;
+pub mod cleanup_removed_validator_entries;
+pub mod deposit_sol;
+pub mod initialize;
+pub mod set_fee;
+pub mod set_funding_authority;
+pub mod set_manager;
+pub mod set_staker;
+pub mod update_stake_pool_balance;
+pub mod update_validator_list_balance;
+pub mod withdraw_sol;
+
+use pinocchio::error::ProgramError;
+
+use crate::math::Fee;
+
+/// Instruction tags (the first byte of instruction data).
+pub mod tag {
+    pub const INITIALIZE: u8 = 0;
+    pub const ADD_VALIDATOR_TO_POOL: u8 = 1;
+    pub const REMOVE_VALIDATOR_FROM_POOL: u8 = 2;
+    pub const DECREASE_VALIDATOR_STAKE: u8 = 3;
+    pub const INCREASE_VALIDATOR_STAKE: u8 = 4;
+    pub const SET_PREFERRED_VALIDATOR: u8 = 5;
+    pub const UPDATE_VALIDATOR_LIST_BALANCE: u8 = 6;
+    pub const UPDATE_STAKE_POOL_BALANCE: u8 = 7;
+    pub const CLEANUP_REMOVED_VALIDATOR_ENTRIES: u8 = 8;
+    pub const DEPOSIT_STAKE: u8 = 9;
+    pub const WITHDRAW_STAKE: u8 = 10;
+    pub const SET_MANAGER: u8 = 11;
+    pub const SET_FEE: u8 = 12;
+    pub const SET_STAKER: u8 = 13;
+    pub const DEPOSIT_SOL: u8 = 14;
+    pub const SET_FUNDING_AUTHORITY: u8 = 15;
+    pub const WITHDRAW_SOL: u8 = 16;
+    pub const CREATE_TOKEN_METADATA: u8 = 17;
+    pub const UPDATE_TOKEN_METADATA: u8 = 18;
+    pub const INCREASE_ADDITIONAL_VALIDATOR_STAKE: u8 = 19;
+    pub const DECREASE_ADDITIONAL_VALIDATOR_STAKE: u8 = 20;
+    pub const DECREASE_VALIDATOR_STAKE_WITH_RESERVE: u8 = 21;
+    pub const REDELEGATE: u8 = 22;
+    pub const DEPOSIT_STAKE_WITH_SLIPPAGE: u8 = 23;
+    pub const WITHDRAW_STAKE_WITH_SLIPPAGE: u8 = 24;
+    pub const DEPOSIT_SOL_WITH_SLIPPAGE: u8 = 25;
+    pub const WITHDRAW_SOL_WITH_SLIPPAGE: u8 = 26;
+}
+
+/// Borsh reader over instruction data (after the tag). Like `try_from_slice`, it fails on
+/// short data, on invalid enum/bool bytes and when bytes are left over.
+pub struct DataReader<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> DataReader<'a> {
+    #[inline(always)]
+    pub fn new(data: &'a [u8]) -> Self {
+        Self { data }
+    }
+
+    #[inline(always)]
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], ProgramError> {
+        if self.data.len() < N {
+            return Err(ProgramError::BorshIoError);
+        }
+        let (head, rest) = self.data.split_at(N);
+        self.data = rest;
+        let mut bytes = [0u8; N];
+        bytes.copy_from_slice(head);
+        Ok(bytes)
+    }
+
+    #[inline(always)]
+    pub fn u8(&mut self) -> Result<u8, ProgramError> {
+        Ok(self.take::<1>()?[0])
+    }
+
+    #[inline(always)]
+    pub fn u32(&mut self) -> Result<u32, ProgramError> {
+        Ok(u32::from_le_bytes(self.take()?))
+    }
+
+    #[inline(always)]
+    pub fn u64(&mut self) -> Result<u64, ProgramError> {
+        Ok(u64::from_le_bytes(self.take()?))
+    }
+
+    #[inline(always)]
+    pub fn bool(&mut self) -> Result<bool, ProgramError> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(ProgramError::BorshIoError),
+        }
+    }
+
+    #[inline(always)]
+    pub fn fee(&mut self) -> Result<Fee, ProgramError> {
+        let denominator = self.u64()?;
+        let numerator = self.u64()?;
+        Ok(Fee {
+            denominator,
+            numerator,
+        })
+    }
+
+    /// Every byte must have been consumed.
+    #[inline(always)]
+    pub fn finish(self) -> Result<(), ProgramError> {
+        if self.data.is_empty() {
+            Ok(())
+        } else {
+            Err(ProgramError::BorshIoError)
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! `UpdateStakePoolBalance` (tag 7): the second step of the per-epoch crank. Recomputes the
+//! pool's value from scratch, mints the manager's epoch fee on the growth, rotates pending
+//! fee changes, and records the epoch.
+//!
+//! Accounts:
+//!   0. `[w]` Stake pool
+//!   1. `[]` Withdraw authority PDA (mints the fee)
+//!   2. `[w]` Validator list
+//!   3. `[]` Reserve stake
+//!   4. `[w]` Manager fee token account
+//!   5. `[w]` Pool mint
+//!   6. `[]` Token program
+//!
+//! Data: none.
+
+use pinocchio::{cpi::Signer, error::ProgramError, AccountView, Address, ProgramResult};
+
+use super::{
+    checks::{check_owner, check_pool_mint, check_program, check_reserve},
+    DataReader,
+};
+use crate::{
+    cpi,
+    error::StakePoolError,
+    math, pda,
+    state::{
+        stake_pool::{load_pool, StakePoolHeader},
+        token::{check_manager_fee_account, Mint},
+        validator_list::ValidatorList,
+    },
+    sysvar,
+};
+
+pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+    DataReader::new(data).finish()?;
+    let [stake_pool, withdraw_authority, validator_list, reserve_stake, manager_fee_account, pool_mint, token_program, ..] =
+        accounts
+    else {
+        return Err(ProgramError::NotEnoughAccountKeys);
+    };
+
+    let current_epoch = sysvar::current_epoch()?;
+    check_owner(stake_pool, program_id)?;
+    let (mut tail, previous_lamports, previous_supply, last_update_epoch, epoch_fee, bump, fee_account_usable) = {
+        let data = stake_pool.try_borrow()?;
+        let (pool, tail) = load_pool(&data)?;
+        check_pool_mint(pool, pool_mint)?;
+        pda::check_withdraw_authority(
+            program_id,
+            stake_pool.address(),
+            pool.stake_withdraw_bump_seed,
+            withdraw_authority.address(),
+        )?;
+        check_reserve(pool, reserve_stake)?;
+        if *manager_fee_account.address() != pool.manager_fee_account {
+            return Err(StakePoolError::InvalidFeeAccount.into());
+        }
+        if *validator_list.address() != pool.validator_list {
+            return Err(StakePoolError::InvalidValidatorStakeList.into());
+        }
+        check_program(token_program, &pool.token_program_id)?;
+        // A fee account that cannot receive the fee forfeits it; the update still runs so the
+        // pool never stalls on the manager's mistake.
+        let fee_account_usable = {
+            let fee_data = manager_fee_account.try_borrow()?;
+            check_manager_fee_account(
+                &fee_data,
+                &manager_fee_account.owner(),
+                &pool.token_program_id,
+                &pool.pool_mint,
+            )
+            .is_ok()
+        };
+        (
+            tail,
+            pool.total_lamports(),
+            pool.pool_token_supply(),
+            pool.last_update_epoch(),
+            pool.epoch_fee(),
+            pool.stake_withdraw_bump_seed,
+            fee_account_usable,
+        )
+    };
+
+    // The pool's value, from scratch: the reserve above its rent plus every validator's
+    // recorded stake. Nothing carried over from the previous total can survive a mistake.
+    check_owner(validator_list, program_id)?;
+    let reserve_rent = sysvar::rent_exempt_minimum(reserve_stake.data_len())?;
+    // Saturating: if rent ever rises above the reserve's balance, the reserve counts as 0.
+    let mut total_lamports = reserve_stake.lamports().saturating_sub(reserve_rent);
+    {
+        let mut list_data = validator_list.try_borrow_mut()?;
+        let list = ValidatorList::load_initialized(&mut list_data)?;
+        for entry in list.all_entries()? {
+            // Every entry must have been refreshed this epoch by UpdateValidatorListBalance.
+            if entry.last_update_epoch() < current_epoch {
+                return Err(StakePoolError::StakeListOutOfDate.into());
+            }
+            total_lamports = entry
+                .stake_lamports()
+                .and_then(|stake| total_lamports.checked_add(stake))
+                .ok_or(StakePoolError::CalculationFailure)?;
+        }
+    }
+
+    let reward_lamports = total_lamports.saturating_sub(previous_lamports);
+    let fee = if fee_account_usable {
+        math::epoch_fee_pool_tokens(reward_lamports, total_lamports, previous_supply, &epoch_fee)
+            .ok_or(StakePoolError::CalculationFailure)?
+    } else {
+        0
+    };
+    if fee > 0 {
+        let bump = [bump];
+        let seeds = pda::withdraw_authority_seeds(stake_pool.address(), &bump);
+        cpi::token::mint_to(
+            token_program,
+            pool_mint,
+            manager_fee_account,
+            withdraw_authority,
+            fee,
+            Signer::from(&seeds),
+        )?;
+    }
+
+    // The supply is re-read from the mint, the single source of truth for tokens in
+    // circulation (it includes the fee just minted).
+    let supply = Mint::load(&pool_mint.try_borrow()?)?.supply();
+
+    let mut data = stake_pool.try_borrow_mut()?;
+    let new_epoch = last_update_epoch < current_epoch;
+    {
+        let pool = StakePoolHeader::load_mut(&mut data)?;
+        if new_epoch {
+            // Pending fee changes move one boundary closer; those due now take effect.
+            let (due, pending) = tail.next_epoch_fee.rotate();
+            if let Some(fee) = due {
+                pool.set_epoch_fee(fee);
+            }
+            tail.next_epoch_fee = pending;
+            let (due, pending) = tail.next_stake_withdrawal_fee.rotate();
+            if let Some(fee) = due {
+                tail.stake_withdrawal_fee = fee;
+            }
+            tail.next_stake_withdrawal_fee = pending;
+            let (due, pending) = tail.next_sol_withdrawal_fee.rotate();
+            if let Some(fee) = due {
+                tail.sol_withdrawal_fee = fee;
+            }
+            tail.next_sol_withdrawal_fee = pending;
+            pool.set_last_update_epoch(current_epoch);
+            tail.last_epoch_total_lamports = previous_lamports;
+            tail.last_epoch_pool_token_supply = previous_supply;
+        }
+        pool.set_total_lamports(total_lamports);
+        pool.set_pool_token_supply(supply);
+    }
+    if new_epoch {
+        tail.encode(&mut data)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! `WithdrawSol` (tag 16) and `WithdrawSolWithSlippage` (tag 26): pool tokens in, SOL out of
+//! the reserve.
+//!
+//! Accounts:
+//!   0. `[w]` Stake pool
+//!   1. `[]` Withdraw authority PDA (withdraws from the reserve)
+//!   2. `[s]` User transfer authority (owner or delegate of the burned tokens)
+//!   3. `[w]` User's pool token account to burn from
+//!   4. `[w]` Reserve stake
+//!   5. `[w]` Recipient of the lamports
+//!   6. `[w]` Manager fee token account
+//!   7. `[w]` Pool mint
+//!   8. `[]` Clock sysvar
+//!   9. `[]` Stake history sysvar
+//!  10. `[]` Stake program
+//!  11. `[]` Token program
+//!  12. `[s]` (optional) SOL withdraw authority, required when the pool sets one
+//!
+//! Data: pool tokens u64 (and, for the slippage variant, minimum lamports out u64).
+
+use pinocchio::{cpi::Signer, error::ProgramError, AccountView, Address, ProgramResult};
+
+use super::{
+    checks::{check_funding_authority, check_owner, check_pool_mint, check_program, check_reserve},
+    DataReader,
+};
+use crate::{
+    cpi,
+    error::StakePoolError,
+    ids::STAKE_PROGRAM,
+    log, math, pda,
+    state::{
+        stake_pool::{load_pool, StakePoolHeader},
+        token::check_manager_fee_account,
+    },
+    sysvar,
+};
+
+pub fn process(
+    program_id: &Address,
+    accounts: &mut [AccountView],
+    data: &[u8],
+    with_slippage: bool,
+) -> ProgramResult {
+    let mut reader = DataReader::new(data);
+    let pool_tokens = reader.u64()?;
+    let minimum_lamports_out = if with_slippage {
+        Some(reader.u64()?)
+    } else {
+        None
+    };
+    reader.finish()?;
+
+    let [stake_pool, withdraw_authority, user_transfer_authority, burn_from, reserve_stake, destination, manager_fee_account, pool_mint, clock, stake_history, stake_program, token_program, rest @ ..] =
+        accounts
+    else {
+        return Err(ProgramError::NotEnoughAccountKeys);
+    };
+
+    check_owner(stake_pool, program_id)?;
+    let (fee, burnt, withdraw_lamports, decimals, bump) = {
+        let data = stake_pool.try_borrow()?;
+        let (pool, tail) = load_pool(&data)?;
+        pda::check_withdraw_authority(
+            program_id,
+            stake_pool.address(),
+            pool.stake_withdraw_bump_seed,
+            withdraw_authority.address(),
+        )?;
+        check_funding_authority(
+            &tail.sol_withdraw_authority,
+            rest.first(),
+            StakePoolError::InvalidSolWithdrawAuthority,
+        )?;
+        let decimals = check_pool_mint(pool, pool_mint)?;
+        check_reserve(pool, reserve_stake)?;
+        check_program(token_program, &pool.token_program_id)?;
+        check_program(stake_program, &STAKE_PROGRAM)?;
+        if *manager_fee_account.address() != pool.manager_fee_account {
+            return Err(StakePoolError::InvalidFeeAccount.into());
+        }
+        // Lamports are priced from total_lamports, only right after this epoch's update: a
+        // stale rate would let holders exit before a loss is counted, or at a stale price.
+        if pool.last_update_epoch() < sysvar::current_epoch()? {
+            return Err(StakePoolError::StakeListAndPoolOutOfDate.into());
+        }
+        // A broken fee account (closed, frozen, wrong mint, bad extension) must never block
+        // users from leaving: the fee is skipped instead. The manager pays no fee to itself.
+        let fee_account_usable = {
+            let fee_data = manager_fee_account.try_borrow()?;
+            check_manager_fee_account(
+                &fee_data,
+                &manager_fee_account.owner(),
+                &pool.token_program_id,
+                &pool.pool_mint,
+            )
+            .is_ok()
+        };
+        let fee = if pool.manager_fee_account == *burn_from.address() || !fee_account_usable {
+            0
+        } else {
+            tail.sol_withdrawal_fee
+                .apply(pool_tokens)
+                .ok_or(StakePoolError::CalculationFailure)?
+        };
+        let burnt = pool_tokens
+            .checked_sub(fee)
+            .ok_or(StakePoolError::CalculationFailure)?;
+        let withdraw_lamports =
+            math::lamports_for_pool_tokens(burnt, pool.total_lamports(), pool.pool_token_supply())
+                .ok_or(StakePoolError::CalculationFailure)?;
+        (fee, burnt, withdraw_lamports, decimals, pool.stake_withdraw_bump_seed)
+    };
+
+    if withdraw_lamports == 0 {
+        return Err(StakePoolError::WithdrawalTooSmall.into());
+    }
+    if let Some(minimum) = minimum_lamports_out {
+        if withdraw_lamports < minimum {
+            return Err(StakePoolError::ExceededSlippage.into());
+        }
+    }
+    // The reserve stays rent-exempt: a reserve below rent could be garbage-collected with
+    // the pool's remaining SOL, or leave later splits unfunded.
+    let reserve_rent = sysvar::rent_exempt_minimum(reserve_stake.data_len())?;
+    if reserve_stake.lamports().saturating_sub(withdraw_lamports) < reserve_rent {
+        log("SOL withdrawal exceeds what the reserve holds above its rent-exempt minimum");
+        return Err(StakePoolError::SolWithdrawalTooLarge.into());
+    }
+
+    cpi::token::burn(token_program, burn_from, pool_mint, user_transfer_authority, burnt)?;
+    if fee > 0 {
+        cpi::token::transfer_checked(
+            token_program,
+            burn_from,
+            pool_mint,
+            manager_fee_account,
+            user_transfer_authority,
+            fee,
+            decimals,
+        )?;
+    }
+    let bump = [bump];
+    let seeds = pda::withdraw_authority_seeds(stake_pool.address(), &bump);
+    cpi::stake::withdraw(
+        reserve_stake,
+        destination,
+        clock,
+        stake_history,
+        withdraw_authority,
+        withdraw_lamports,
+        Signer::from(&seeds),
+    )?;
+
+    let mut data = stake_pool.try_borrow_mut()?;
+    let pool = StakePoolHeader::load_mut(&mut data)?;
+    let supply = pool
+        .pool_token_supply()
+        .checked_sub(burnt)
+        .ok_or(StakePoolError::CalculationFailure)?;
+    let total = pool
+        .total_lamports()
+        .checked_sub(withdraw_lamports)
+        .ok_or(StakePoolError::CalculationFailure)?;
+    pool.set_pool_token_supply(supply);
+    pool.set_total_lamports(total);
+    Ok(())
+}

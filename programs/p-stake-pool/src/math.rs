@@ -1,0 +1,335 @@
+//! Exchange rate and fee math: pure functions, 128-bit intermediates, every step checked.
+//!
+//! Rounding always favours the pool: amounts paid to users (pool tokens for a deposit, lamports
+//! for a withdrawal, referral shares) round down, fees round up. `None` means the computation
+//! overflowed or divided by zero; instructions turn it into `CalculationFailure`.
+
+use wide_math::{mul_div_ceil, mul_div_floor, widening_mul};
+
+/// A fee as a fraction. Field order matches the on-chain layout: denominator first.
+/// A zero denominator means "no fee".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Fee {
+    pub denominator: u64,
+    pub numerator: u64,
+}
+
+/// The largest factor by which a withdrawal fee may grow in one change: 3/2.
+pub const MAX_WITHDRAWAL_FEE_INCREASE_FACTOR: Fee = Fee {
+    denominator: 2,
+    numerator: 3,
+};
+/// The largest absolute step by which a withdrawal fee may grow in one change: 0.5 points.
+pub const MAX_WITHDRAWAL_FEE_INCREASE: Fee = Fee {
+    denominator: 200,
+    numerator: 1,
+};
+/// The fee the caps are measured from when the current withdrawal fee is zero: 0.1%.
+pub const WITHDRAWAL_BASELINE_FEE: Fee = Fee {
+    denominator: 1000,
+    numerator: 1,
+};
+
+impl Fee {
+    /// The fee charged on `amount`, rounded up: ceil(amount * numerator / denominator).
+    #[inline]
+    pub fn apply(&self, amount: u64) -> Option<u64> {
+        if self.denominator == 0 {
+            return Some(0);
+        }
+        mul_div_ceil(amount, self.numerator, self.denominator)
+    }
+
+    /// Fees above 100% are refused everywhere.
+    #[inline]
+    pub fn is_above_100_percent(&self) -> bool {
+        self.numerator > self.denominator
+    }
+
+    /// Whether moving from `current` to `self` respects both withdrawal-fee increase caps:
+    /// at most +0.5 percentage points and at most x1.5 per change (measured from 0.1% when the
+    /// current fee is zero). `None` when the products overflow 128 bits.
+    pub fn is_allowed_withdrawal_fee_increase(&self, current: &Fee) -> Option<bool> {
+        let (old_numerator, old_denominator) = if current.denominator == 0 || current.numerator == 0
+        {
+            (
+                WITHDRAWAL_BASELINE_FEE.numerator,
+                WITHDRAWAL_BASELINE_FEE.denominator,
+            )
+        } else {
+            (current.numerator, current.denominator)
+        };
+        // new - old <= 1/200, cross-multiplied:
+        // old_den * new_den * 1 >= (new_num * old_den - new_den * old_num) * 200
+        let common_denominator = wide_math::checked_mul_wide(
+            widening_mul(old_denominator, self.denominator),
+            MAX_WITHDRAWAL_FEE_INCREASE.numerator,
+        )?;
+        let increase = widening_mul(self.numerator, old_denominator)
+            .saturating_sub(widening_mul(self.denominator, old_numerator));
+        let scaled_increase =
+            wide_math::checked_mul_wide(increase, MAX_WITHDRAWAL_FEE_INCREASE.denominator)?;
+        if common_denominator < scaled_increase {
+            return Some(false);
+        }
+        // new / old <= 3/2, cross-multiplied: old_num * new_den * 3 >= new_num * old_den * 2
+        let old_scaled = wide_math::checked_mul_wide(
+            widening_mul(old_numerator, self.denominator),
+            MAX_WITHDRAWAL_FEE_INCREASE_FACTOR.numerator,
+        )?;
+        let new_scaled = wide_math::checked_mul_wide(
+            widening_mul(self.numerator, old_denominator),
+            MAX_WITHDRAWAL_FEE_INCREASE_FACTOR.denominator,
+        )?;
+        Some(old_scaled >= new_scaled)
+    }
+}
+
+/// Pool tokens minted for `lamports` entering a pool holding `total_lamports` against
+/// `pool_token_supply` tokens: floor(lamports * supply / total), 1:1 for an empty pool.
+#[inline]
+pub fn pool_tokens_for_deposit(
+    lamports: u64,
+    total_lamports: u64,
+    pool_token_supply: u64,
+) -> Option<u64> {
+    if total_lamports == 0 || pool_token_supply == 0 {
+        return Some(lamports);
+    }
+    mul_div_floor(lamports, pool_token_supply, total_lamports)
+}
+
+/// Lamports paid for `pool_tokens`: floor(tokens * total / supply), 0 when supply is 0.
+#[inline]
+pub fn lamports_for_pool_tokens(
+    pool_tokens: u64,
+    total_lamports: u64,
+    pool_token_supply: u64,
+) -> Option<u64> {
+    if pool_token_supply == 0 {
+        return Some(0);
+    }
+    mul_div_floor(pool_tokens, total_lamports, pool_token_supply)
+}
+
+/// The referrer's share of a fee: floor(fee * percent / 100).
+#[inline]
+pub fn referral_share(fee_pool_tokens: u64, referral_percent: u8) -> Option<u64> {
+    mul_div_floor(fee_pool_tokens, referral_percent as u64, 100)
+}
+
+/// How a deposit's pool tokens split between the user, the manager and the referrer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepositSplit {
+    /// All pool tokens minted for the deposit (user + manager + referrer).
+    pub minted: u64,
+    pub user: u64,
+    pub manager_fee: u64,
+    pub referral_fee: u64,
+}
+
+/// Splits the pool tokens minted for a deposit of `lamports`: the fee (rounded up) comes off
+/// the user's share, and the referrer gets its percentage of the fee (rounded down).
+pub fn split_deposit(
+    lamports: u64,
+    total_lamports: u64,
+    pool_token_supply: u64,
+    deposit_fee: &Fee,
+    referral_percent: u8,
+) -> Option<DepositSplit> {
+    let minted = pool_tokens_for_deposit(lamports, total_lamports, pool_token_supply)?;
+    let fee = deposit_fee.apply(minted)?;
+    let user = minted.checked_sub(fee)?;
+    let referral_fee = referral_share(fee, referral_percent)?;
+    let manager_fee = fee.checked_sub(referral_fee)?;
+    Some(DepositSplit {
+        minted,
+        user,
+        manager_fee,
+        referral_fee,
+    })
+}
+
+/// Pool tokens minted to the manager for an epoch's rewards.
+///
+/// `reward_lamports` is the growth of the pool over the epoch and `new_total_lamports` the
+/// pool's value after it. The manager's cut of the reward, `fee_lamports` (rounded up), is
+/// minted at the post-fee exchange rate so that existing holders keep exactly the remaining
+/// reward: supply * fee_lamports / (new_total - fee_lamports).
+pub fn epoch_fee_pool_tokens(
+    reward_lamports: u64,
+    new_total_lamports: u64,
+    pool_token_supply: u64,
+    epoch_fee: &Fee,
+) -> Option<u64> {
+    if reward_lamports == 0 {
+        return Some(0);
+    }
+    let fee_lamports = epoch_fee.apply(reward_lamports)?;
+    if new_total_lamports == fee_lamports || pool_token_supply == 0 {
+        // Nothing is left for existing holders (100% fee on everything) or nobody holds
+        // tokens: the manager takes the reward 1:1, as the reference program does.
+        return Some(reward_lamports);
+    }
+    let denominator = new_total_lamports.checked_sub(fee_lamports)?;
+    mul_div_floor(pool_token_supply, fee_lamports, denominator)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::arithmetic_side_effects)]
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn fee_rounds_up_and_none_is_free() {
+        let fee = Fee {
+            denominator: 100,
+            numerator: 3,
+        };
+        assert_eq!(fee.apply(1), Some(1));
+        assert_eq!(fee.apply(100), Some(3));
+        assert_eq!(fee.apply(101), Some(4));
+        assert_eq!(Fee::default().apply(u64::MAX), Some(0));
+    }
+
+    #[test]
+    fn withdrawal_fee_caps() {
+        let none = Fee::default();
+        // From zero: baseline 0.1% x 1.5 = 0.15% allowed, 0.16% not.
+        assert_eq!(
+            Fee { denominator: 10_000, numerator: 15 }.is_allowed_withdrawal_fee_increase(&none),
+            Some(true)
+        );
+        assert_eq!(
+            Fee { denominator: 10_000, numerator: 16 }.is_allowed_withdrawal_fee_increase(&none),
+            Some(false)
+        );
+        // From 2%: x1.5 = 3% but the +0.5 point cap bites at 2.5%.
+        let two = Fee { denominator: 100, numerator: 2 };
+        assert_eq!(
+            Fee { denominator: 1000, numerator: 25 }.is_allowed_withdrawal_fee_increase(&two),
+            Some(true)
+        );
+        assert_eq!(
+            Fee { denominator: 1000, numerator: 26 }.is_allowed_withdrawal_fee_increase(&two),
+            Some(false)
+        );
+        // Decreases are always fine.
+        assert_eq!(Fee::default().is_allowed_withdrawal_fee_increase(&two), Some(true));
+        // Overflowing products are a calculation failure, not a pass.
+        let huge = Fee { denominator: u64::MAX, numerator: u64::MAX };
+        assert_eq!(huge.is_allowed_withdrawal_fee_increase(&huge), None);
+    }
+
+    #[test]
+    fn epoch_fee_matches_formula() {
+        // 10% of a 1,000 lamport reward on a pool that grew from 10,000 to 11,000 with
+        // 10,000 tokens: fee 100 lamports, minted 10,000 * 100 / 10,900 = 91 tokens.
+        let fee = Fee { denominator: 10, numerator: 1 };
+        assert_eq!(epoch_fee_pool_tokens(1_000, 11_000, 10_000, &fee), Some(91));
+        assert_eq!(epoch_fee_pool_tokens(0, 11_000, 10_000, &fee), Some(0));
+        assert_eq!(epoch_fee_pool_tokens(5, 5, 0, &fee), Some(5));
+    }
+
+    /// A simulated pool that only uses this module's functions.
+    #[derive(Debug, Clone)]
+    struct Pool {
+        total_lamports: u64,
+        supply: u64,
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Deposit { user: usize, lamports: u64 },
+        Withdraw { user: usize, parts: u8 },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0usize..3, 1u64..1_000_000_000_000).prop_map(|(user, lamports)| Op::Deposit { user, lamports }),
+            (0usize..3, 1u8..8).prop_map(|(user, parts)| Op::Withdraw { user, parts }),
+        ]
+    }
+
+    proptest! {
+        /// Without rewards, no sequence of deposits and (split) withdrawals returns more
+        /// lamports to any user than the user put in, and the pool's lamports always back
+        /// its supply at a rate of at least the starting 1:1 (value never leaks out).
+        #[test]
+        fn no_user_extracts_value_without_rewards(
+            seed_lamports in 0u64..1_000_000,
+            fee_numerator in 0u64..50,
+            withdraw_fee_numerator in 0u64..50,
+            ops in proptest::collection::vec(op(), 1..60),
+        ) {
+            let deposit_fee = Fee { denominator: 1000, numerator: fee_numerator };
+            let withdrawal_fee = Fee { denominator: 1000, numerator: withdraw_fee_numerator };
+            // The manager owns the seed tokens (pre-funded reserve), as Initialize does.
+            let mut pool = Pool { total_lamports: seed_lamports, supply: seed_lamports };
+            let mut balances = [0u64; 3];
+            let mut paid_in = [0u128; 3];
+            let mut paid_out = [0u128; 3];
+            for op in ops {
+                match op {
+                    Op::Deposit { user, lamports } => {
+                        let Some(split) = split_deposit(lamports, pool.total_lamports, pool.supply, &deposit_fee, 0) else { continue };
+                        if split.user == 0 { continue; }
+                        pool.total_lamports += lamports;
+                        pool.supply += split.minted;
+                        balances[user] += split.user;
+                        paid_in[user] += lamports as u128;
+                    }
+                    Op::Withdraw { user, parts } => {
+                        let mut remaining = balances[user];
+                        for part in 0..parts {
+                            let tokens = if part + 1 == parts { remaining } else { remaining / (parts as u64) };
+                            if tokens == 0 { continue; }
+                            let fee = withdrawal_fee.apply(tokens).unwrap();
+                            let burnt = tokens - fee;
+                            let lamports = lamports_for_pool_tokens(burnt, pool.total_lamports, pool.supply).unwrap();
+                            if lamports == 0 { continue; }
+                            remaining -= tokens;
+                            pool.supply -= burnt; // the fee moves to the manager, not burnt
+                            pool.total_lamports -= lamports;
+                            paid_out[user] += lamports as u128;
+                        }
+                        balances[user] = remaining;
+                    }
+                }
+                // Value per token never drops below the starting 1:1: rounding stays in the pool.
+                prop_assert!(pool.total_lamports as u128 >= pool.supply as u128);
+            }
+            for user in 0..3 {
+                prop_assert!(paid_out[user] <= paid_in[user], "user {} took {} for {}", user, paid_out[user], paid_in[user]);
+            }
+        }
+
+        #[test]
+        fn deposit_split_adds_up(lamports: u64, total in 1u64.., supply in 1u64.., numerator in 0u64..=1000, referral in 0u8..=100) {
+            let fee = Fee { denominator: 1000, numerator };
+            if let Some(split) = split_deposit(lamports, total, supply, &fee, referral) {
+                prop_assert_eq!(split.user + split.manager_fee + split.referral_fee, split.minted);
+                prop_assert_eq!(split.minted as u128, lamports as u128 * supply as u128 / total as u128);
+            } else {
+                prop_assert!(lamports as u128 * supply as u128 / total as u128 > u64::MAX as u128);
+            }
+        }
+
+        #[test]
+        fn withdrawal_rounds_down(tokens: u64, total: u64, supply in 1u64..) {
+            let expected = tokens as u128 * total as u128 / supply as u128;
+            prop_assert_eq!(lamports_for_pool_tokens(tokens, total, supply), u64::try_from(expected).ok());
+        }
+
+        /// The epoch fee never gives the manager more than the configured share of the reward.
+        #[test]
+        fn epoch_fee_within_rate(old_total in 1u64..1u64 << 50, reward in 0u64..1u64 << 40, supply in 1u64..1u64 << 50, numerator in 0u64..=100) {
+            let fee = Fee { denominator: 100, numerator };
+            let new_total = old_total + reward;
+            let minted = epoch_fee_pool_tokens(reward, new_total, supply, &fee).unwrap();
+            let manager_value = minted as u128 * new_total as u128 / (supply as u128 + minted as u128);
+            prop_assert!(manager_value <= fee.apply(reward).unwrap() as u128);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Program-derived addresses: seeds, searches (only where a bump is not yet known) and cheap
+//! verification of stored bumps.
+
+use pinocchio::{cpi::Seed, error::ProgramError, Address};
+
+use crate::error::StakePoolError;
+
+/// Seed of the withdraw authority, `[pool, "withdraw"]`: owns the reserve, mints pool tokens.
+pub const AUTHORITY_WITHDRAW: &[u8] = b"withdraw";
+/// Seed of the default (permissionless) stake deposit authority, `[pool, "deposit"]`.
+pub const AUTHORITY_DEPOSIT: &[u8] = b"deposit";
+
+/// Canonical withdraw authority and bump. Searching costs 1,500 CU per bump tried, so only
+/// `Initialize` searches; everything else verifies the bump stored in the pool.
+#[inline]
+pub fn find_withdraw_authority(program_id: &Address, stake_pool: &Address) -> (Address, u8) {
+    Address::find_program_address(&[stake_pool.as_ref(), AUTHORITY_WITHDRAW], program_id)
+}
+
+/// Canonical default deposit authority.
+#[inline]
+pub fn find_deposit_authority(program_id: &Address, stake_pool: &Address) -> (Address, u8) {
+    Address::find_program_address(&[stake_pool.as_ref(), AUTHORITY_DEPOSIT], program_id)
+}
+
+/// Verifies `provided` is the pool's withdraw authority. A spoofed authority would let an
+/// attacker pass its own account where the pool's PDA signs. Hashing with the stored bump
+/// (one sha256, ~100 CU) replaces `create_program_address` (1,500 CU): the bump was found by
+/// `find_program_address` at initialization, so the result is known to be off the curve.
+#[inline(always)]
+pub fn check_withdraw_authority(
+    program_id: &Address,
+    stake_pool: &Address,
+    bump: u8,
+    provided: &Address,
+) -> Result<(), ProgramError> {
+    let expected = Address::derive_address(
+        &[stake_pool.as_ref(), AUTHORITY_WITHDRAW],
+        Some(bump),
+        program_id,
+    );
+    if expected != *provided {
+        crate::log("Incorrect withdraw authority provided");
+        return Err(StakePoolError::InvalidProgramAddress.into());
+    }
+    Ok(())
+}
+
+/// Signer seeds of the withdraw authority.
+#[inline(always)]
+pub fn withdraw_authority_seeds<'a>(stake_pool: &'a Address, bump: &'a [u8; 1]) -> [Seed<'a>; 3] {
+    [
+        Seed::from(stake_pool.as_ref()),
+        Seed::from(AUTHORITY_WITHDRAW),
+        Seed::from(bump),
+    ]
+}

@@ -1,0 +1,212 @@
+//! The validator list: a 9-byte header (account type, max validators, entry count) followed by
+//! 73-byte `ValidatorStakeInfo` entries at fixed offsets, read and written in place.
+
+use pinocchio::{error::ProgramError, Address};
+
+use super::AccountType;
+
+/// Header bytes before the first entry: account type u8, max validators u32, length u32.
+pub const HEADER_LEN: usize = 9;
+/// Size of one entry.
+pub const ENTRY_LEN: usize = 73;
+/// The reference caps pools here: its linear list scans outgrow the compute limit beyond.
+pub const MAX_VALIDATORS_IN_POOL: u32 = 20_000;
+
+/// Entry status, as stored in the entry's `status` byte.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StakeStatus {
+    Active = 0,
+    DeactivatingTransient = 1,
+    ReadyForRemoval = 2,
+    DeactivatingValidator = 3,
+    DeactivatingAll = 4,
+}
+
+/// Entry count that fits in an account of `data_len` bytes.
+#[inline]
+pub fn max_validators_for_len(data_len: usize) -> usize {
+    data_len.saturating_sub(HEADER_LEN) / ENTRY_LEN
+}
+
+/// Fixed-offset header.
+#[repr(C)]
+pub struct ValidatorListHeader {
+    account_type: u8,
+    max_validators: [u8; 4],
+    length: [u8; 4],
+}
+
+/// One validator's record.
+#[repr(C)]
+pub struct ValidatorStakeInfo {
+    active_stake_lamports: [u8; 8],
+    transient_stake_lamports: [u8; 8],
+    last_update_epoch: [u8; 8],
+    pub transient_seed_suffix: [u8; 8],
+    unused: [u8; 4],
+    pub validator_seed_suffix: [u8; 4],
+    status: u8,
+    pub vote_account_address: Address,
+}
+
+const _: () = assert!(core::mem::size_of::<ValidatorStakeInfo>() == ENTRY_LEN);
+const _: () = assert!(core::mem::size_of::<ValidatorListHeader>() == HEADER_LEN);
+
+impl ValidatorStakeInfo {
+    #[inline(always)]
+    pub fn active_stake_lamports(&self) -> u64 {
+        u64::from_le_bytes(self.active_stake_lamports)
+    }
+    #[inline(always)]
+    pub fn transient_stake_lamports(&self) -> u64 {
+        u64::from_le_bytes(self.transient_stake_lamports)
+    }
+    #[inline(always)]
+    pub fn last_update_epoch(&self) -> u64 {
+        u64::from_le_bytes(self.last_update_epoch)
+    }
+    /// Raw status byte (values outside `StakeStatus` are treated as not active).
+    #[inline(always)]
+    pub fn status_byte(&self) -> u8 {
+        self.status
+    }
+    /// Active plus transient lamports.
+    #[inline(always)]
+    pub fn stake_lamports(&self) -> Option<u64> {
+        self.active_stake_lamports()
+            .checked_add(self.transient_stake_lamports())
+    }
+    /// An entry whose stake has fully returned to the reserve and can be dropped.
+    #[inline(always)]
+    pub fn is_removed(&self) -> bool {
+        self.status == StakeStatus::ReadyForRemoval as u8
+            && self.active_stake_lamports == [0; 8]
+            && self.transient_stake_lamports == [0; 8]
+    }
+}
+
+/// A view over the whole list account.
+pub struct ValidatorList<'a> {
+    data: &'a mut [u8],
+}
+
+impl<'a> ValidatorList<'a> {
+    /// Views list data in any state; the header's account type must be a valid encoding.
+    pub fn load(data: &'a mut [u8]) -> Result<Self, ProgramError> {
+        if data.len() < HEADER_LEN {
+            return Err(ProgramError::BorshIoError);
+        }
+        AccountType::from_byte(data[0])?;
+        Ok(Self { data })
+    }
+
+    /// Views an initialized list: account type `ValidatorList`.
+    pub fn load_initialized(data: &'a mut [u8]) -> Result<Self, ProgramError> {
+        let list = Self::load(data)?;
+        if list.header().account_type != AccountType::ValidatorList as u8 {
+            return Err(crate::error::StakePoolError::InvalidState.into());
+        }
+        Ok(list)
+    }
+
+    #[inline(always)]
+    fn header(&self) -> &ValidatorListHeader {
+        // SAFETY: `load` checked the length; alignment 1, all bit patterns valid.
+        unsafe { &*(self.data.as_ptr() as *const ValidatorListHeader) }
+    }
+
+    #[inline(always)]
+    fn header_mut(&mut self) -> &mut ValidatorListHeader {
+        // SAFETY: as in `header`, with the exclusive borrow of the data.
+        unsafe { &mut *(self.data.as_mut_ptr() as *mut ValidatorListHeader) }
+    }
+
+    #[inline(always)]
+    pub fn account_type(&self) -> u8 {
+        self.header().account_type
+    }
+
+    #[inline(always)]
+    pub fn len(&self) -> u32 {
+        u32::from_le_bytes(self.header().length)
+    }
+
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Writes a fresh, empty list header (what `Initialize` stores).
+    pub fn initialize(&mut self, max_validators: u32) {
+        let header = self.header_mut();
+        header.account_type = AccountType::ValidatorList as u8;
+        header.max_validators = max_validators.to_le_bytes();
+        header.length = 0u32.to_le_bytes();
+    }
+
+    /// The entries `start..start + count`. Asking past the stored length is
+    /// `AccountDataTooSmall`, as in the reference.
+    pub fn entries(&self, start: usize, count: usize) -> Result<&[ValidatorStakeInfo], ProgramError> {
+        let range = self.entry_byte_range(start, count)?;
+        let bytes = &self.data[range];
+        // SAFETY: the range holds exactly `count` entries; alignment 1, all patterns valid.
+        Ok(unsafe { core::slice::from_raw_parts(bytes.as_ptr() as *const ValidatorStakeInfo, count) })
+    }
+
+    /// All stored entries.
+    pub fn all_entries(&self) -> Result<&[ValidatorStakeInfo], ProgramError> {
+        self.entries(0, self.len() as usize)
+    }
+
+    fn entry_byte_range(&self, start: usize, count: usize) -> Result<core::ops::Range<usize>, ProgramError> {
+        let end_entry = start.checked_add(count).ok_or(ProgramError::AccountDataTooSmall)?;
+        if end_entry > self.len() as usize {
+            return Err(ProgramError::AccountDataTooSmall);
+        }
+        let first = HEADER_LEN
+            .checked_add(start.checked_mul(ENTRY_LEN).ok_or(ProgramError::AccountDataTooSmall)?)
+            .ok_or(ProgramError::AccountDataTooSmall)?;
+        let last = first
+            .checked_add(count.checked_mul(ENTRY_LEN).ok_or(ProgramError::AccountDataTooSmall)?)
+            .ok_or(ProgramError::AccountDataTooSmall)?;
+        if last > self.data.len() {
+            return Err(ProgramError::AccountDataTooSmall);
+        }
+        Ok(first..last)
+    }
+
+    /// Drops every removed entry, keeping the others in order, and returns how many were
+    /// dropped. Bytes past the new end are left as they were, as the reference leaves them.
+    pub fn retain_unremoved(&mut self) -> Result<u32, ProgramError> {
+        let length = self.len() as usize;
+        let all = self.entry_byte_range(0, length)?;
+        let mut kept = 0usize;
+        let mut read = all.start;
+        while read < all.end {
+            let next = read.saturating_add(ENTRY_LEN);
+            // SAFETY: `read..next` lies inside the entry range checked above.
+            let removed = unsafe { &*(self.data.as_ptr().add(read) as *const ValidatorStakeInfo) }
+                .is_removed();
+            if !removed {
+                let write = HEADER_LEN.saturating_add(kept.saturating_mul(ENTRY_LEN));
+                if write != read {
+                    self.data.copy_within(read..next, write);
+                }
+                kept = kept.saturating_add(1);
+            }
+            read = next;
+        }
+        let dropped = length.saturating_sub(kept) as u32;
+        self.header_mut().length = (kept as u32).to_le_bytes();
+        Ok(dropped)
+    }
+
+    /// The entry for `vote_account`, if listed.
+    pub fn find(&self, vote_account: &Address) -> Result<Option<&ValidatorStakeInfo>, ProgramError> {
+        Ok(self
+            .all_entries()?
+            .iter()
+            .find(|entry| entry.vote_account_address == *vote_account))
+    }
+}

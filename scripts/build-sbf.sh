@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the on-chain program to target/deploy/p_stake_pool.so.
+#   scripts/build-sbf.sh          SBPF v0 (classic relocatable ELF, loads on every cluster)
+#   scripts/build-sbf.sh --v3     SBPF v3, written to target/deploy/v3/p_stake_pool.so
+# Uses Solana's `cargo build-sbf` when it is installed; otherwise the offline pipeline
+# (Debian rustc 1.96 + build-std + sbpf-linker on LLVM 23), installed by setup-toolchain.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+ARCH=v0
+for arg in "$@"; do
+  case "$arg" in
+    --v3) ARCH=v3 ;;
+    --v0) ARCH=v0 ;;
+    *) echo "usage: $0 [--v0|--v3]" >&2; exit 2 ;;
+  esac
+done
+mkdir -p target/deploy
+
+if [ -z "${P_STAKE_POOL_OFFLINE_SBF:-}" ] && cargo build-sbf --version >/dev/null 2>&1; then
+  if [ "$ARCH" = v3 ]; then
+    cargo build-sbf --manifest-path programs/p-stake-pool/Cargo.toml --arch v3 --sbf-out-dir target/deploy/v3
+  else
+    cargo build-sbf --manifest-path programs/p-stake-pool/Cargo.toml --sbf-out-dir target/deploy
+  fi
+  exit 0
+fi
+
+R=${SBF_TOOLCHAIN_DIR:-$HOME/.cache/sbf-toolchain}
+[ -x "$R/tools/bin/sbpf-linker" ] && [ -x /usr/bin/rustc ] || "$ROOT/scripts/setup-toolchain.sh"
+
+SBF_DIR="$ROOT/programs/p-stake-pool/sbf"
+CACHE=${P_STAKE_POOL_CACHE:-$HOME/.cache/p-stake-pool}
+export CARGO_TARGET_DIR=${SBF_TARGET_DIR:-$CACHE/target-sbf-$ARCH}
+mkdir -p "$CARGO_TARGET_DIR"
+SHIM="$CARGO_TARGET_DIR/i128shim.bc"
+llvm-as-22 "$SBF_DIR/i128shim.ll" -o "$SHIM"
+
+if [ "$ARCH" = v3 ]; then CPU=v4; else CPU=v2; fi
+CARGO_REGISTRY=${CARGO_HOME:-$HOME/.cargo}
+# Paths are remapped so the binary does not depend on where the repository or the registry
+# live: two builds of the same source give the same bytes.
+export RUSTFLAGS="-C panic=abort -C relocation-model=static -C target-cpu=$CPU \
+ -C target-feature=+allows-misaligned-mem-access -C linker=sbpf-linker \
+ -C link-arg=--arch=$ARCH -C link-arg=--llvm-args=--bpf-stack-size=4096 \
+ -C link-arg=--llvm-args=--disable-movsx -C link-arg=--llvm-args=--disable-ldsx \
+ -C link-arg=--llvm-args=--disable-bswap -C link-arg=$SHIM \
+ --remap-path-prefix=$ROOT=/p-stake-pool --remap-path-prefix=$CARGO_REGISTRY=/cargo \
+ --remap-path-prefix=/usr/lib/rustlib/src/rust=/rustc"
+BUILD_DIR=$(mktemp -d)
+trap 'rm -rf "$BUILD_DIR"' EXIT
+# sbpf-linker writes ./target/deploy/<crate>.so relative to its working directory.
+( cd "$BUILD_DIR" && env PATH="$R/tools/bin:/usr/sbin:/usr/bin:/sbin:/bin" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+  /usr/bin/cargo build --release --locked --manifest-path "$ROOT/programs/p-stake-pool/Cargo.toml" \
+    --target "$SBF_DIR/bpfel-solana-solana.json" -Zbuild-std=core,alloc -Zjson-target-spec )
+if [ "$ARCH" = v3 ]; then OUT=target/deploy/v3; else OUT=target/deploy; fi
+mkdir -p "$OUT"
+SO=$(find "$BUILD_DIR" "$ROOT/target/deploy" -maxdepth 3 -name p_stake_pool.so -newer "$SHIM" 2>/dev/null | head -n1)
+[ -n "$SO" ] || { echo "build-sbf: sbpf-linker produced no p_stake_pool.so" >&2; exit 1; }
+[ "$SO" -ef "$OUT/p_stake_pool.so" ] || cp "$SO" "$OUT/p_stake_pool.so"
+ls -l "$OUT/p_stake_pool.so"
