@@ -51,7 +51,7 @@ BUILD_DIR=$(mktemp -d)
 trap 'rm -rf "$BUILD_DIR"' EXIT
 # sbpf-linker writes ./target/deploy/<crate>.so relative to its working directory.
 ( cd "$BUILD_DIR" && env PATH="$R/tools/bin:/usr/sbin:/usr/bin:/sbin:/bin" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
-  /usr/bin/cargo build --release --locked --manifest-path "$ROOT/programs/p-stake-pool/Cargo.toml" \
+  /usr/bin/cargo build --release --locked --manifest-path "$ROOT/programs/Cargo.toml" -p p-stake-pool \
     --target "$SBF_DIR/bpfel-solana-solana.json" -Zbuild-std=core,alloc -Zjson-target-spec )
 if [ "$ARCH" = v3 ]; then OUT=target/deploy/v3; else OUT=target/deploy; fi
 mkdir -p "$OUT"

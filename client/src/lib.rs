@@ -1,0 +1,302 @@
+//! Off-chain helpers for p-stake-pool: PDA derivation, instruction builders and account
+//! decoders. Every builder produces exactly the instruction the SPL stake pool client would
+//! (same tag, data and account metas), so either client drives either program.
+
+use solana_instruction::{AccountMeta, Instruction};
+use solana_pubkey::Pubkey;
+
+pub mod state;
+
+/// SPL Token program.
+pub const TOKEN_PROGRAM_ID: Pubkey = Pubkey::from_str_const("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+/// Stake program.
+pub const STAKE_PROGRAM_ID: Pubkey = Pubkey::from_str_const("Stake11111111111111111111111111111111111111");
+/// System program.
+pub const SYSTEM_PROGRAM_ID: Pubkey = Pubkey::from_str_const("11111111111111111111111111111111");
+/// Clock sysvar.
+pub const CLOCK_SYSVAR_ID: Pubkey = Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
+/// Stake history sysvar.
+pub const STAKE_HISTORY_SYSVAR_ID: Pubkey = Pubkey::from_str_const("SysvarStakeHistory1111111111111111111111111");
+
+/// The pool's withdraw authority `[pool, "withdraw"]` and its bump.
+pub fn find_withdraw_authority(program_id: &Pubkey, stake_pool: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[stake_pool.as_ref(), b"withdraw"], program_id)
+}
+
+/// The pool's default stake deposit authority `[pool, "deposit"]` and its bump.
+pub fn find_deposit_authority(program_id: &Pubkey, stake_pool: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[stake_pool.as_ref(), b"deposit"], program_id)
+}
+
+/// A fee as a fraction (`denominator` 0 = no fee).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Fee {
+    pub denominator: u64,
+    pub numerator: u64,
+}
+
+impl Fee {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.denominator.to_le_bytes());
+        out.extend_from_slice(&self.numerator.to_le_bytes());
+    }
+}
+
+/// Which fee `SetFee` changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeeType {
+    SolReferral(u8),
+    StakeReferral(u8),
+    Epoch(Fee),
+    StakeWithdrawal(Fee),
+    SolDeposit(Fee),
+    StakeDeposit(Fee),
+    SolWithdrawal(Fee),
+}
+
+/// Which authority `SetFundingAuthority` changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FundingType {
+    StakeDeposit = 0,
+    SolDeposit = 1,
+    SolWithdraw = 2,
+}
+
+/// The pool-wide accounts most instructions need.
+#[derive(Clone, Debug)]
+pub struct PoolAccounts {
+    pub program_id: Pubkey,
+    pub stake_pool: Pubkey,
+    pub validator_list: Pubkey,
+    pub reserve_stake: Pubkey,
+    pub pool_mint: Pubkey,
+    pub manager_fee_account: Pubkey,
+    pub token_program_id: Pubkey,
+}
+
+impl PoolAccounts {
+    pub fn withdraw_authority(&self) -> Pubkey {
+        find_withdraw_authority(&self.program_id, &self.stake_pool).0
+    }
+}
+
+/// `Initialize`.
+#[allow(clippy::too_many_arguments)]
+pub fn initialize(
+    pool: &PoolAccounts,
+    manager: &Pubkey,
+    staker: &Pubkey,
+    deposit_authority: Option<Pubkey>,
+    epoch_fee: Fee,
+    withdrawal_fee: Fee,
+    deposit_fee: Fee,
+    referral_fee: u8,
+    max_validators: u32,
+) -> Instruction {
+    let mut data = vec![0u8];
+    epoch_fee.encode(&mut data);
+    withdrawal_fee.encode(&mut data);
+    deposit_fee.encode(&mut data);
+    data.push(referral_fee);
+    data.extend_from_slice(&max_validators.to_le_bytes());
+    let mut accounts = vec![
+        AccountMeta::new(pool.stake_pool, false),
+        AccountMeta::new_readonly(*manager, true),
+        AccountMeta::new_readonly(*staker, false),
+        AccountMeta::new_readonly(pool.withdraw_authority(), false),
+        AccountMeta::new(pool.validator_list, false),
+        AccountMeta::new_readonly(pool.reserve_stake, false),
+        AccountMeta::new(pool.pool_mint, false),
+        AccountMeta::new(pool.manager_fee_account, false),
+        AccountMeta::new_readonly(pool.token_program_id, false),
+    ];
+    if let Some(authority) = deposit_authority {
+        accounts.push(AccountMeta::new_readonly(authority, true));
+    }
+    Instruction { program_id: pool.program_id, accounts, data }
+}
+
+/// `DepositSol` / `DepositSolWithSlippage` (when `minimum_pool_tokens_out` is set).
+pub fn deposit_sol(
+    pool: &PoolAccounts,
+    funding_account: &Pubkey,
+    destination: &Pubkey,
+    referrer: &Pubkey,
+    lamports: u64,
+    minimum_pool_tokens_out: Option<u64>,
+    sol_deposit_authority: Option<Pubkey>,
+) -> Instruction {
+    let mut data = match minimum_pool_tokens_out {
+        None => vec![14u8],
+        Some(_) => vec![25u8],
+    };
+    data.extend_from_slice(&lamports.to_le_bytes());
+    if let Some(minimum) = minimum_pool_tokens_out {
+        data.extend_from_slice(&minimum.to_le_bytes());
+    }
+    let mut accounts = vec![
+        AccountMeta::new(pool.stake_pool, false),
+        AccountMeta::new_readonly(pool.withdraw_authority(), false),
+        AccountMeta::new(pool.reserve_stake, false),
+        AccountMeta::new(*funding_account, true),
+        AccountMeta::new(*destination, false),
+        AccountMeta::new(pool.manager_fee_account, false),
+        AccountMeta::new(*referrer, false),
+        AccountMeta::new(pool.pool_mint, false),
+        AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+        AccountMeta::new_readonly(pool.token_program_id, false),
+    ];
+    if let Some(authority) = sol_deposit_authority {
+        accounts.push(AccountMeta::new_readonly(authority, true));
+    }
+    Instruction { program_id: pool.program_id, accounts, data }
+}
+
+/// `WithdrawSol` / `WithdrawSolWithSlippage` (when `minimum_lamports_out` is set).
+pub fn withdraw_sol(
+    pool: &PoolAccounts,
+    user_transfer_authority: &Pubkey,
+    burn_from: &Pubkey,
+    destination: &Pubkey,
+    pool_tokens: u64,
+    minimum_lamports_out: Option<u64>,
+    sol_withdraw_authority: Option<Pubkey>,
+) -> Instruction {
+    let mut data = match minimum_lamports_out {
+        None => vec![16u8],
+        Some(_) => vec![26u8],
+    };
+    data.extend_from_slice(&pool_tokens.to_le_bytes());
+    if let Some(minimum) = minimum_lamports_out {
+        data.extend_from_slice(&minimum.to_le_bytes());
+    }
+    let mut accounts = vec![
+        AccountMeta::new(pool.stake_pool, false),
+        AccountMeta::new_readonly(pool.withdraw_authority(), false),
+        AccountMeta::new_readonly(*user_transfer_authority, true),
+        AccountMeta::new(*burn_from, false),
+        AccountMeta::new(pool.reserve_stake, false),
+        AccountMeta::new(*destination, false),
+        AccountMeta::new(pool.manager_fee_account, false),
+        AccountMeta::new(pool.pool_mint, false),
+        AccountMeta::new_readonly(CLOCK_SYSVAR_ID, false),
+        AccountMeta::new_readonly(STAKE_HISTORY_SYSVAR_ID, false),
+        AccountMeta::new_readonly(STAKE_PROGRAM_ID, false),
+        AccountMeta::new_readonly(pool.token_program_id, false),
+    ];
+    if let Some(authority) = sol_withdraw_authority {
+        accounts.push(AccountMeta::new_readonly(authority, true));
+    }
+    Instruction { program_id: pool.program_id, accounts, data }
+}
+
+/// `SetManager`.
+pub fn set_manager(program_id: &Pubkey, stake_pool: &Pubkey, manager: &Pubkey, new_manager: &Pubkey, new_fee_account: &Pubkey) -> Instruction {
+    Instruction {
+        program_id: *program_id,
+        accounts: vec![
+            AccountMeta::new(*stake_pool, false),
+            AccountMeta::new_readonly(*manager, true),
+            AccountMeta::new_readonly(*new_manager, true),
+            AccountMeta::new_readonly(*new_fee_account, false),
+        ],
+        data: vec![11],
+    }
+}
+
+/// `SetStaker` (signed by the manager or the current staker).
+pub fn set_staker(program_id: &Pubkey, stake_pool: &Pubkey, authority: &Pubkey, new_staker: &Pubkey) -> Instruction {
+    Instruction {
+        program_id: *program_id,
+        accounts: vec![
+            AccountMeta::new(*stake_pool, false),
+            AccountMeta::new_readonly(*authority, true),
+            AccountMeta::new_readonly(*new_staker, false),
+        ],
+        data: vec![13],
+    }
+}
+
+/// `SetFee`.
+pub fn set_fee(program_id: &Pubkey, stake_pool: &Pubkey, manager: &Pubkey, fee: FeeType) -> Instruction {
+    let mut data = vec![12u8];
+    match fee {
+        FeeType::SolReferral(percent) => data.extend_from_slice(&[0, percent]),
+        FeeType::StakeReferral(percent) => data.extend_from_slice(&[1, percent]),
+        FeeType::Epoch(fee) => { data.push(2); fee.encode(&mut data) }
+        FeeType::StakeWithdrawal(fee) => { data.push(3); fee.encode(&mut data) }
+        FeeType::SolDeposit(fee) => { data.push(4); fee.encode(&mut data) }
+        FeeType::StakeDeposit(fee) => { data.push(5); fee.encode(&mut data) }
+        FeeType::SolWithdrawal(fee) => { data.push(6); fee.encode(&mut data) }
+    }
+    Instruction {
+        program_id: *program_id,
+        accounts: vec![AccountMeta::new(*stake_pool, false), AccountMeta::new_readonly(*manager, true)],
+        data,
+    }
+}
+
+/// `SetFundingAuthority` (`None` opens the operation to everyone).
+pub fn set_funding_authority(program_id: &Pubkey, stake_pool: &Pubkey, manager: &Pubkey, new_authority: Option<&Pubkey>, funding_type: FundingType) -> Instruction {
+    let mut accounts = vec![AccountMeta::new(*stake_pool, false), AccountMeta::new_readonly(*manager, true)];
+    if let Some(authority) = new_authority {
+        accounts.push(AccountMeta::new_readonly(*authority, false));
+    }
+    Instruction { program_id: *program_id, accounts, data: vec![15, funding_type as u8] }
+}
+
+/// `UpdateValidatorListBalance` for the given (validator stake, transient stake) pairs.
+pub fn update_validator_list_balance(pool: &PoolAccounts, pairs: &[(Pubkey, Pubkey)], start_index: u32, no_merge: bool) -> Instruction {
+    let mut data = vec![6u8];
+    data.extend_from_slice(&start_index.to_le_bytes());
+    data.push(no_merge as u8);
+    let mut accounts = vec![
+        AccountMeta::new_readonly(pool.stake_pool, false),
+        AccountMeta::new_readonly(pool.withdraw_authority(), false),
+        AccountMeta::new(pool.validator_list, false),
+        AccountMeta::new(pool.reserve_stake, false),
+        AccountMeta::new_readonly(CLOCK_SYSVAR_ID, false),
+        AccountMeta::new_readonly(STAKE_HISTORY_SYSVAR_ID, false),
+        AccountMeta::new_readonly(STAKE_PROGRAM_ID, false),
+    ];
+    for (validator_stake, transient_stake) in pairs {
+        accounts.push(AccountMeta::new(*validator_stake, false));
+        accounts.push(AccountMeta::new(*transient_stake, false));
+    }
+    Instruction { program_id: pool.program_id, accounts, data }
+}
+
+/// `UpdateStakePoolBalance`.
+pub fn update_stake_pool_balance(pool: &PoolAccounts) -> Instruction {
+    Instruction {
+        program_id: pool.program_id,
+        accounts: vec![
+            AccountMeta::new(pool.stake_pool, false),
+            AccountMeta::new_readonly(pool.withdraw_authority(), false),
+            AccountMeta::new(pool.validator_list, false),
+            AccountMeta::new_readonly(pool.reserve_stake, false),
+            AccountMeta::new(pool.manager_fee_account, false),
+            AccountMeta::new(pool.pool_mint, false),
+            AccountMeta::new_readonly(pool.token_program_id, false),
+        ],
+        data: vec![7],
+    }
+}
+
+/// `CleanupRemovedValidatorEntries`.
+pub fn cleanup_removed_validator_entries(pool: &PoolAccounts) -> Instruction {
+    Instruction {
+        program_id: pool.program_id,
+        accounts: vec![AccountMeta::new(pool.stake_pool, false), AccountMeta::new(pool.validator_list, false)],
+        data: vec![8],
+    }
+}
+
+/// The three instructions of a full epoch update of a pool without validators, in order.
+pub fn update_pool(pool: &PoolAccounts) -> Vec<Instruction> {
+    vec![
+        update_validator_list_balance(pool, &[], 0, false),
+        update_stake_pool_balance(pool),
+        cleanup_removed_validator_entries(pool),
+    ]
+}

@@ -1,0 +1,534 @@
+//! Test harness: one solana-program-test bank holding both the built p-stake-pool `.so` and
+//! the SPL stake pool 2.2.0 native processor (the oracle), plus helpers to create pools,
+//! users and token accounts, send transactions, measure compute units and cross epochs.
+
+use p_stake_pool_client::PoolAccounts;
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_sdk::{
+    account::Account,
+    instruction::{Instruction, InstructionError},
+    program_pack::Pack,
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
+    transaction::{Transaction, TransactionError},
+};
+use spl_stake_pool::state::Fee;
+
+/// Where tests deploy p-stake-pool (also in Anchor.toml).
+pub const PROGRAM_ID: Pubkey = Pubkey::from_str_const("3RhSDGkhgg6rqD1ccgEKfnYPb7pXhvCyWyGTFhhKxvvw");
+/// Where the SPL oracle runs (its canonical id).
+pub const SPL_PROGRAM_ID: Pubkey = spl_stake_pool::id();
+pub const STAKE_POOL_LEN: usize = 611;
+pub const STAKE_ACCOUNT_LEN: usize = 200;
+pub const LAMPORTS_PER_SOL: u64 = 1_000_000_000;
+
+/// Directory holding `p_stake_pool.so` (built by scripts/build-sbf.sh).
+pub fn deploy_dir() -> String {
+    std::env::var("P_STAKE_POOL_SO_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target/deploy").to_string())
+}
+
+/// A bank with both programs loaded.
+pub async fn start() -> Env {
+    let so = format!("{}/p_stake_pool.so", deploy_dir());
+    assert!(
+        std::path::Path::new(&so).exists(),
+        "{so} is missing: run scripts/build-sbf.sh first"
+    );
+    std::env::set_var("SBF_OUT_DIR", deploy_dir());
+    let mut program_test = ProgramTest::default();
+    program_test.prefer_bpf(true);
+    program_test.add_program("p_stake_pool", PROGRAM_ID, None);
+    // The oracle runs natively: only its processor exists, no .so.
+    program_test.prefer_bpf(false);
+    program_test.add_program(
+        "spl_stake_pool",
+        SPL_PROGRAM_ID,
+        processor!(spl_stake_pool::processor::Processor::process),
+    );
+    let ctx = program_test.start_with_context().await;
+    Env { ctx }
+}
+
+/// The bank and its payer.
+pub struct Env {
+    pub ctx: ProgramTestContext,
+}
+
+/// Result of a simulated transaction: compute units in total, inside inner programs, logs.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub total: u64,
+    pub inner: u64,
+    pub logs: Vec<String>,
+}
+
+impl Measured {
+    /// The program's own compute units: everything not spent inside the programs it invoked.
+    pub fn own(&self) -> u64 {
+        self.total - self.inner
+    }
+}
+
+/// Sums "consumed" reports of invocations deeper than the top level.
+pub fn inner_compute_units(logs: &[String]) -> u64 {
+    let mut depth = 0usize;
+    let mut inner = 0u64;
+    for line in logs {
+        if line.contains(" invoke [") {
+            depth += 1;
+        } else if let Some(rest) = line.strip_prefix("Program ") {
+            if let Some(position) = rest.find(" consumed ") {
+                if depth >= 2 {
+                    let units: u64 = rest[position + 10..]
+                        .split_whitespace()
+                        .next()
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(0);
+                    inner += units;
+                }
+            } else if rest.ends_with(" success") || rest.contains(" failed") {
+                depth = depth.saturating_sub(1);
+            }
+        }
+    }
+    inner
+}
+
+impl Env {
+    pub fn payer(&self) -> Keypair {
+        self.ctx.payer.insecure_clone()
+    }
+
+    /// Sends one transaction signed by the payer and `signers`.
+    pub async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<(), BanksClientError> {
+        let transaction = self.transaction(instructions, signers).await;
+        self.ctx.banks_client.process_transaction(transaction).await
+    }
+
+    async fn transaction(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Transaction {
+        let blockhash = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
+        let payer = self.payer();
+        let mut all: Vec<&Keypair> = vec![&payer];
+        all.extend_from_slice(signers);
+        Transaction::new_signed_with_payer(instructions, Some(&payer.pubkey()), &all, blockhash)
+    }
+
+    /// Simulates and reports compute units (the state does not change).
+    pub async fn measure(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Measured {
+        let transaction = self.transaction(instructions, signers).await;
+        let simulation = self.ctx.banks_client.simulate_transaction(transaction).await.unwrap();
+        let details = simulation.simulation_details.unwrap();
+        if let Some(Err(error)) = simulation.result {
+            panic!("simulation failed: {error:?}\n{:#?}", details.logs);
+        }
+        Measured {
+            total: details.units_consumed,
+            inner: inner_compute_units(&details.logs),
+            logs: details.logs,
+        }
+    }
+
+    pub async fn account(&mut self, address: &Pubkey) -> Option<Account> {
+        self.ctx.banks_client.get_account(*address).await.unwrap()
+    }
+
+    pub async fn lamports(&mut self, address: &Pubkey) -> u64 {
+        self.account(address).await.map(|a| a.lamports).unwrap_or(0)
+    }
+
+    pub async fn rent_exempt(&mut self, len: usize) -> u64 {
+        self.ctx.banks_client.get_rent().await.unwrap().minimum_balance(len)
+    }
+
+    pub async fn epoch(&mut self) -> u64 {
+        self.ctx
+            .banks_client
+            .get_sysvar::<solana_sdk::clock::Clock>()
+            .await
+            .unwrap()
+            .epoch
+    }
+
+    /// Moves the bank to the first slot of the next epoch, where partitioned epoch rewards
+    /// are still being paid (`EpochRewards::active`).
+    pub async fn next_epoch_in_rewards_period(&mut self) {
+        let epoch = self.epoch().await;
+        self.ctx.warp_to_epoch(epoch + 1).unwrap();
+    }
+
+    /// Whether the bank is paying partitioned epoch rewards.
+    pub async fn epoch_rewards_active(&mut self) -> bool {
+        self.ctx
+            .banks_client
+            .get_sysvar::<solana_epoch_rewards::EpochRewards>()
+            .await
+            .unwrap()
+            .active
+    }
+
+    /// Crosses into the next epoch and moves on, slot by slot, until the rewards period ends.
+    pub async fn next_epoch(&mut self) {
+        self.next_epoch_in_rewards_period().await;
+        for _ in 0..64 {
+            if !self.epoch_rewards_active().await {
+                return;
+            }
+            let slot = self.ctx.banks_client.get_root_slot().await.unwrap();
+            self.ctx.warp_to_slot(slot + 1).unwrap();
+        }
+        panic!("epoch rewards period did not end");
+    }
+
+    /// Token balance of a token account.
+    pub async fn token_balance(&mut self, address: &Pubkey) -> u64 {
+        let account = self.account(address).await.unwrap();
+        spl_token_interface::state::Account::unpack_from_slice(&account.data[..165]).unwrap().amount
+    }
+
+    pub async fn mint_supply(&mut self, mint: &Pubkey) -> u64 {
+        let account = self.account(mint).await.unwrap();
+        spl_token_interface::state::Mint::unpack_from_slice(&account.data[..82]).unwrap().supply
+    }
+
+    /// Snapshot of accounts, to prove a failed instruction changed nothing.
+    pub async fn snapshot(&mut self, addresses: &[Pubkey]) -> Vec<Option<Account>> {
+        let mut accounts = Vec::new();
+        for address in addresses {
+            accounts.push(self.account(address).await);
+        }
+        accounts
+    }
+
+    /// A system account with `lamports`.
+    pub async fn funded_keypair(&mut self, lamports: u64) -> Keypair {
+        let keypair = Keypair::new();
+        let payer = self.payer();
+        self.send(
+            &[solana_system_interface::instruction::transfer(&payer.pubkey(), &keypair.pubkey(), lamports)],
+            &[],
+        )
+        .await
+        .unwrap();
+        keypair
+    }
+
+    pub async fn transfer(&mut self, to: &Pubkey, lamports: u64) {
+        let payer = self.payer();
+        self.send(&[solana_system_interface::instruction::transfer(&payer.pubkey(), to, lamports)], &[])
+            .await
+            .unwrap();
+    }
+
+    /// Creates a legacy SPL Token mint.
+    pub async fn create_mint(&mut self, mint: &Keypair, authority: &Pubkey, decimals: u8, freeze: Option<&Pubkey>) {
+        let payer = self.payer();
+        let rent = self.rent_exempt(82).await;
+        self.send(
+            &[
+                solana_system_interface::instruction::create_account(
+                    &payer.pubkey(),
+                    &mint.pubkey(),
+                    rent,
+                    82,
+                    &spl_token_interface::id(),
+                ),
+                spl_token_interface::instruction::initialize_mint2(
+                    &spl_token_interface::id(),
+                    &mint.pubkey(),
+                    authority,
+                    freeze,
+                    decimals,
+                )
+                .unwrap(),
+            ],
+            &[mint],
+        )
+        .await
+        .unwrap();
+    }
+
+    /// Creates a legacy SPL Token account and returns its address.
+    pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+        let account = Keypair::new();
+        let payer = self.payer();
+        let rent = self.rent_exempt(165).await;
+        self.send(
+            &[
+                solana_system_interface::instruction::create_account(
+                    &payer.pubkey(),
+                    &account.pubkey(),
+                    rent,
+                    165,
+                    &spl_token_interface::id(),
+                ),
+                spl_token_interface::instruction::initialize_account3(
+                    &spl_token_interface::id(),
+                    &account.pubkey(),
+                    mint,
+                    owner,
+                )
+                .unwrap(),
+            ],
+            &[&account],
+        )
+        .await
+        .unwrap();
+        account.pubkey()
+    }
+
+    /// Creates an initialized stake account with the given authorities and extra lamports.
+    pub async fn create_stake_account(&mut self, staker: &Pubkey, withdrawer: &Pubkey, extra: u64, lockup: solana_stake_interface::state::Lockup) -> Pubkey {
+        let stake = Keypair::new();
+        let payer = self.payer();
+        let rent = self.rent_exempt(STAKE_ACCOUNT_LEN).await;
+        self.send(
+            &solana_stake_interface::instruction::create_account(
+                &payer.pubkey(),
+                &stake.pubkey(),
+                &solana_stake_interface::state::Authorized { staker: *staker, withdrawer: *withdrawer },
+                &lockup,
+                rent + extra,
+            ),
+            &[&stake],
+        )
+        .await
+        .unwrap();
+        stake.pubkey()
+    }
+
+    /// Creates a zeroed account owned by `owner`.
+    pub async fn create_owned_account(&mut self, account: &Keypair, len: usize, owner: &Pubkey) {
+        let payer = self.payer();
+        let rent = self.rent_exempt(len).await;
+        self.send(
+            &[solana_system_interface::instruction::create_account(
+                &payer.pubkey(),
+                &account.pubkey(),
+                rent,
+                len as u64,
+                owner,
+            )],
+            &[account],
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// Fees and options for a new pool.
+#[derive(Clone, Debug)]
+pub struct PoolConfig {
+    pub epoch_fee: Fee,
+    pub withdrawal_fee: Fee,
+    pub deposit_fee: Fee,
+    pub referral_fee: u8,
+    pub max_validators: u32,
+    /// Lamports in the reserve above rent at creation (minted to the manager).
+    pub reserve_extra: u64,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            epoch_fee: Fee { denominator: 100, numerator: 5 },
+            withdrawal_fee: Fee { denominator: 1000, numerator: 1 },
+            deposit_fee: Fee { denominator: 1000, numerator: 3 },
+            referral_fee: 20,
+            max_validators: 10,
+            reserve_extra: 0,
+        }
+    }
+}
+
+/// A pool's keys, on either program.
+pub struct Pool {
+    pub program_id: Pubkey,
+    pub stake_pool: Keypair,
+    pub validator_list: Keypair,
+    pub reserve_stake: Pubkey,
+    pub pool_mint: Keypair,
+    pub manager_fee_account: Pubkey,
+    pub manager: Keypair,
+    pub staker: Keypair,
+    pub withdraw_authority: Pubkey,
+}
+
+impl Pool {
+    pub fn accounts(&self) -> PoolAccounts {
+        PoolAccounts {
+            program_id: self.program_id,
+            stake_pool: self.stake_pool.pubkey(),
+            validator_list: self.validator_list.pubkey(),
+            reserve_stake: self.reserve_stake,
+            pool_mint: self.pool_mint.pubkey(),
+            manager_fee_account: self.manager_fee_account,
+            token_program_id: spl_token_interface::id(),
+        }
+    }
+
+    /// Every pool-owned account's address (for no-change snapshots).
+    pub fn state_addresses(&self) -> Vec<Pubkey> {
+        vec![
+            self.stake_pool.pubkey(),
+            self.validator_list.pubkey(),
+            self.reserve_stake,
+            self.pool_mint.pubkey(),
+            self.manager_fee_account,
+        ]
+    }
+}
+
+/// Creates every account a pool needs, without initializing it.
+pub async fn prepare_pool(env: &mut Env, program_id: Pubkey, config: &PoolConfig) -> Pool {
+    let stake_pool = Keypair::new();
+    let validator_list = Keypair::new();
+    let pool_mint = Keypair::new();
+    let manager = env.funded_keypair(10 * LAMPORTS_PER_SOL).await;
+    let staker = Keypair::new();
+    let (withdraw_authority, _) =
+        spl_stake_pool::find_withdraw_authority_program_address(&program_id, &stake_pool.pubkey());
+    env.create_mint(&pool_mint, &withdraw_authority, 9, None).await;
+    let manager_fee_account = env.create_token_account(&pool_mint.pubkey(), &manager.pubkey()).await;
+    let reserve_stake = env
+        .create_stake_account(&withdraw_authority, &withdraw_authority, config.reserve_extra, Default::default())
+        .await;
+    env.create_owned_account(&stake_pool, STAKE_POOL_LEN, &program_id).await;
+    env.create_owned_account(&validator_list, 9 + 73 * config.max_validators as usize, &program_id)
+        .await;
+    Pool {
+        program_id,
+        stake_pool,
+        validator_list,
+        reserve_stake,
+        pool_mint,
+        manager_fee_account,
+        manager,
+        staker,
+        withdraw_authority,
+    }
+}
+
+/// The reference client's `Initialize` for a prepared pool.
+pub fn initialize_instruction(pool: &Pool, config: &PoolConfig, deposit_authority: Option<Pubkey>) -> Instruction {
+    spl_stake_pool::instruction::initialize(
+        &pool.program_id,
+        &pool.stake_pool.pubkey(),
+        &pool.manager.pubkey(),
+        &pool.staker.pubkey(),
+        &pool.withdraw_authority,
+        &pool.validator_list.pubkey(),
+        &pool.reserve_stake,
+        &pool.pool_mint.pubkey(),
+        &pool.manager_fee_account,
+        &spl_token_interface::id(),
+        deposit_authority,
+        config.epoch_fee,
+        config.withdrawal_fee,
+        config.deposit_fee,
+        config.referral_fee,
+        config.max_validators,
+    )
+}
+
+/// Creates and initializes a pool on `program_id`.
+pub async fn create_pool(env: &mut Env, program_id: Pubkey, config: &PoolConfig) -> Pool {
+    let pool = prepare_pool(env, program_id, config).await;
+    let manager = pool.manager.insecure_clone();
+    env.send(&[initialize_instruction(&pool, config, None)], &[&manager])
+        .await
+        .unwrap();
+    pool
+}
+
+/// The same pool configuration on both programs.
+pub async fn create_pool_pair(env: &mut Env, config: &PoolConfig) -> (Pool, Pool) {
+    let ours = create_pool(env, PROGRAM_ID, config).await;
+    let reference = create_pool(env, SPL_PROGRAM_ID, config).await;
+    (ours, reference)
+}
+
+/// The reference client's `DepositSol`.
+pub fn deposit_sol_instruction(pool: &Pool, from: &Pubkey, destination: &Pubkey, referrer: &Pubkey, lamports: u64) -> Instruction {
+    spl_stake_pool::instruction::deposit_sol(
+        &pool.program_id,
+        &pool.stake_pool.pubkey(),
+        &pool.withdraw_authority,
+        &pool.reserve_stake,
+        from,
+        destination,
+        &pool.manager_fee_account,
+        referrer,
+        &pool.pool_mint.pubkey(),
+        &spl_token_interface::id(),
+        lamports,
+    )
+}
+
+/// The reference client's `WithdrawSol`.
+pub fn withdraw_sol_instruction(pool: &Pool, authority: &Pubkey, burn_from: &Pubkey, destination: &Pubkey, pool_tokens: u64) -> Instruction {
+    spl_stake_pool::instruction::withdraw_sol(
+        &pool.program_id,
+        &pool.stake_pool.pubkey(),
+        &pool.withdraw_authority,
+        authority,
+        burn_from,
+        &pool.reserve_stake,
+        destination,
+        &pool.manager_fee_account,
+        &pool.pool_mint.pubkey(),
+        &spl_token_interface::id(),
+        pool_tokens,
+    )
+}
+
+/// The reference client's full update for a pool without validators.
+pub fn update_instructions(pool: &Pool) -> Vec<Instruction> {
+    let stake_pool = pool.stake_pool.pubkey();
+    let validator_list = pool.validator_list.pubkey();
+    vec![
+        spl_stake_pool::instruction::update_validator_list_balance_chunk(
+            &pool.program_id,
+            &stake_pool,
+            &pool.withdraw_authority,
+            &validator_list,
+            &pool.reserve_stake,
+            &spl_stake_pool::state::ValidatorList::new(0),
+            0,
+            0,
+            false,
+        )
+        .unwrap(),
+        spl_stake_pool::instruction::update_stake_pool_balance(
+            &pool.program_id,
+            &stake_pool,
+            &pool.withdraw_authority,
+            &validator_list,
+            &pool.reserve_stake,
+            &pool.manager_fee_account,
+            &pool.pool_mint.pubkey(),
+            &spl_token_interface::id(),
+        ),
+        spl_stake_pool::instruction::cleanup_removed_validator_entries(&pool.program_id, &stake_pool, &validator_list),
+    ]
+}
+
+/// Decodes a pool with the reference's own state type.
+pub async fn spl_pool_state(env: &mut Env, pool: &Pool) -> spl_stake_pool::state::StakePool {
+    let account = env.account(&pool.stake_pool.pubkey()).await.unwrap();
+    borsh::BorshDeserialize::deserialize(&mut account.data.as_slice()).unwrap()
+}
+
+/// The instruction error of a failed transaction.
+pub fn instruction_error(result: Result<(), BanksClientError>) -> InstructionError {
+    match result {
+        Err(BanksClientError::TransactionError(TransactionError::InstructionError(_, error))) => error,
+        Err(BanksClientError::SimulationError { err: TransactionError::InstructionError(_, error), .. }) => error,
+        other => panic!("expected an instruction error, got {other:?}"),
+    }
+}
+
+/// Asserts a stake pool custom error code.
+pub fn assert_pool_error(result: Result<(), BanksClientError>, expected: spl_stake_pool::error::StakePoolError) {
+    assert_eq!(instruction_error(result), InstructionError::Custom(expected as u32));
+}
