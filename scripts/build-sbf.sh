@@ -34,6 +34,9 @@ CACHE=${P_STAKE_POOL_CACHE:-$HOME/.cache/p-stake-pool}
 export CARGO_TARGET_DIR=${SBF_TARGET_DIR:-$CACHE/target-sbf-$ARCH}
 mkdir -p "$CARGO_TARGET_DIR"
 SHIM="$CARGO_TARGET_DIR/i128shim.bc"
+# The linker writes one shared path for every arch: force a relink so it holds this build.
+rm -f "$ROOT/programs/target/deploy/p_stake_pool.so"
+touch "$ROOT/programs/p-stake-pool/src/lib.rs"
 llvm-as-22 "$SBF_DIR/i128shim.ll" -o "$SHIM"
 
 if [ "$ARCH" = v3 ]; then CPU=v4; else CPU=v2; fi
@@ -55,7 +58,8 @@ trap 'rm -rf "$BUILD_DIR"' EXIT
     --target "$SBF_DIR/bpfel-solana-solana.json" -Zbuild-std=core,alloc -Zjson-target-spec )
 if [ "$ARCH" = v3 ]; then OUT=target/deploy/v3; else OUT=target/deploy; fi
 mkdir -p "$OUT"
-SO=$(find "$BUILD_DIR" "$ROOT/target/deploy" -maxdepth 3 -name p_stake_pool.so -newer "$SHIM" 2>/dev/null | head -n1)
+# (cargo runs the linker from the programs/ workspace root.)
+SO=$(find "$BUILD_DIR" "$ROOT/programs/target/deploy" -maxdepth 3 -name p_stake_pool.so -newer "$SHIM" 2>/dev/null | head -n1)
 [ -n "$SO" ] || { echo "build-sbf: sbpf-linker produced no p_stake_pool.so" >&2; exit 1; }
 [ "$SO" -ef "$OUT/p_stake_pool.so" ] || cp "$SO" "$OUT/p_stake_pool.so"
 ls -l "$OUT/p_stake_pool.so"

@@ -11,7 +11,6 @@ mkdir -p "$CACHE"
 
 ./scripts/setup-toolchain.sh
 ./scripts/build-sbf.sh
-./scripts/build-sbf.sh --v3
 
 # Two builds of the same source must give the same bytes (fresh target directory).
 rm -rf "$CACHE/target-sbf-repro"

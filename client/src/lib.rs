@@ -8,15 +8,19 @@ use solana_pubkey::Pubkey;
 pub mod state;
 
 /// SPL Token program.
-pub const TOKEN_PROGRAM_ID: Pubkey = Pubkey::from_str_const("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+pub const TOKEN_PROGRAM_ID: Pubkey =
+    Pubkey::from_str_const("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
 /// Stake program.
-pub const STAKE_PROGRAM_ID: Pubkey = Pubkey::from_str_const("Stake11111111111111111111111111111111111111");
+pub const STAKE_PROGRAM_ID: Pubkey =
+    Pubkey::from_str_const("Stake11111111111111111111111111111111111111");
 /// System program.
 pub const SYSTEM_PROGRAM_ID: Pubkey = Pubkey::from_str_const("11111111111111111111111111111111");
 /// Clock sysvar.
-pub const CLOCK_SYSVAR_ID: Pubkey = Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
+pub const CLOCK_SYSVAR_ID: Pubkey =
+    Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
 /// Stake history sysvar.
-pub const STAKE_HISTORY_SYSVAR_ID: Pubkey = Pubkey::from_str_const("SysvarStakeHistory1111111111111111111111111");
+pub const STAKE_HISTORY_SYSVAR_ID: Pubkey =
+    Pubkey::from_str_const("SysvarStakeHistory1111111111111111111111111");
 
 /// The pool's withdraw authority `[pool, "withdraw"]` and its bump.
 pub fn find_withdraw_authority(program_id: &Pubkey, stake_pool: &Pubkey) -> (Pubkey, u8) {
@@ -113,7 +117,11 @@ pub fn initialize(
     if let Some(authority) = deposit_authority {
         accounts.push(AccountMeta::new_readonly(authority, true));
     }
-    Instruction { program_id: pool.program_id, accounts, data }
+    Instruction {
+        program_id: pool.program_id,
+        accounts,
+        data,
+    }
 }
 
 /// `DepositSol` / `DepositSolWithSlippage` (when `minimum_pool_tokens_out` is set).
@@ -149,7 +157,11 @@ pub fn deposit_sol(
     if let Some(authority) = sol_deposit_authority {
         accounts.push(AccountMeta::new_readonly(authority, true));
     }
-    Instruction { program_id: pool.program_id, accounts, data }
+    Instruction {
+        program_id: pool.program_id,
+        accounts,
+        data,
+    }
 }
 
 /// `WithdrawSol` / `WithdrawSolWithSlippage` (when `minimum_lamports_out` is set).
@@ -187,11 +199,21 @@ pub fn withdraw_sol(
     if let Some(authority) = sol_withdraw_authority {
         accounts.push(AccountMeta::new_readonly(authority, true));
     }
-    Instruction { program_id: pool.program_id, accounts, data }
+    Instruction {
+        program_id: pool.program_id,
+        accounts,
+        data,
+    }
 }
 
 /// `SetManager`.
-pub fn set_manager(program_id: &Pubkey, stake_pool: &Pubkey, manager: &Pubkey, new_manager: &Pubkey, new_fee_account: &Pubkey) -> Instruction {
+pub fn set_manager(
+    program_id: &Pubkey,
+    stake_pool: &Pubkey,
+    manager: &Pubkey,
+    new_manager: &Pubkey,
+    new_fee_account: &Pubkey,
+) -> Instruction {
     Instruction {
         program_id: *program_id,
         accounts: vec![
@@ -205,7 +227,12 @@ pub fn set_manager(program_id: &Pubkey, stake_pool: &Pubkey, manager: &Pubkey, n
 }
 
 /// `SetStaker` (signed by the manager or the current staker).
-pub fn set_staker(program_id: &Pubkey, stake_pool: &Pubkey, authority: &Pubkey, new_staker: &Pubkey) -> Instruction {
+pub fn set_staker(
+    program_id: &Pubkey,
+    stake_pool: &Pubkey,
+    authority: &Pubkey,
+    new_staker: &Pubkey,
+) -> Instruction {
     Instruction {
         program_id: *program_id,
         accounts: vec![
@@ -218,35 +245,76 @@ pub fn set_staker(program_id: &Pubkey, stake_pool: &Pubkey, authority: &Pubkey, 
 }
 
 /// `SetFee`.
-pub fn set_fee(program_id: &Pubkey, stake_pool: &Pubkey, manager: &Pubkey, fee: FeeType) -> Instruction {
+pub fn set_fee(
+    program_id: &Pubkey,
+    stake_pool: &Pubkey,
+    manager: &Pubkey,
+    fee: FeeType,
+) -> Instruction {
     let mut data = vec![12u8];
     match fee {
         FeeType::SolReferral(percent) => data.extend_from_slice(&[0, percent]),
         FeeType::StakeReferral(percent) => data.extend_from_slice(&[1, percent]),
-        FeeType::Epoch(fee) => { data.push(2); fee.encode(&mut data) }
-        FeeType::StakeWithdrawal(fee) => { data.push(3); fee.encode(&mut data) }
-        FeeType::SolDeposit(fee) => { data.push(4); fee.encode(&mut data) }
-        FeeType::StakeDeposit(fee) => { data.push(5); fee.encode(&mut data) }
-        FeeType::SolWithdrawal(fee) => { data.push(6); fee.encode(&mut data) }
+        FeeType::Epoch(fee) => {
+            data.push(2);
+            fee.encode(&mut data)
+        }
+        FeeType::StakeWithdrawal(fee) => {
+            data.push(3);
+            fee.encode(&mut data)
+        }
+        FeeType::SolDeposit(fee) => {
+            data.push(4);
+            fee.encode(&mut data)
+        }
+        FeeType::StakeDeposit(fee) => {
+            data.push(5);
+            fee.encode(&mut data)
+        }
+        FeeType::SolWithdrawal(fee) => {
+            data.push(6);
+            fee.encode(&mut data)
+        }
     }
     Instruction {
         program_id: *program_id,
-        accounts: vec![AccountMeta::new(*stake_pool, false), AccountMeta::new_readonly(*manager, true)],
+        accounts: vec![
+            AccountMeta::new(*stake_pool, false),
+            AccountMeta::new_readonly(*manager, true),
+        ],
         data,
     }
 }
 
 /// `SetFundingAuthority` (`None` opens the operation to everyone).
-pub fn set_funding_authority(program_id: &Pubkey, stake_pool: &Pubkey, manager: &Pubkey, new_authority: Option<&Pubkey>, funding_type: FundingType) -> Instruction {
-    let mut accounts = vec![AccountMeta::new(*stake_pool, false), AccountMeta::new_readonly(*manager, true)];
+pub fn set_funding_authority(
+    program_id: &Pubkey,
+    stake_pool: &Pubkey,
+    manager: &Pubkey,
+    new_authority: Option<&Pubkey>,
+    funding_type: FundingType,
+) -> Instruction {
+    let mut accounts = vec![
+        AccountMeta::new(*stake_pool, false),
+        AccountMeta::new_readonly(*manager, true),
+    ];
     if let Some(authority) = new_authority {
         accounts.push(AccountMeta::new_readonly(*authority, false));
     }
-    Instruction { program_id: *program_id, accounts, data: vec![15, funding_type as u8] }
+    Instruction {
+        program_id: *program_id,
+        accounts,
+        data: vec![15, funding_type as u8],
+    }
 }
 
 /// `UpdateValidatorListBalance` for the given (validator stake, transient stake) pairs.
-pub fn update_validator_list_balance(pool: &PoolAccounts, pairs: &[(Pubkey, Pubkey)], start_index: u32, no_merge: bool) -> Instruction {
+pub fn update_validator_list_balance(
+    pool: &PoolAccounts,
+    pairs: &[(Pubkey, Pubkey)],
+    start_index: u32,
+    no_merge: bool,
+) -> Instruction {
     let mut data = vec![6u8];
     data.extend_from_slice(&start_index.to_le_bytes());
     data.push(no_merge as u8);
@@ -263,7 +331,11 @@ pub fn update_validator_list_balance(pool: &PoolAccounts, pairs: &[(Pubkey, Pubk
         accounts.push(AccountMeta::new(*validator_stake, false));
         accounts.push(AccountMeta::new(*transient_stake, false));
     }
-    Instruction { program_id: pool.program_id, accounts, data }
+    Instruction {
+        program_id: pool.program_id,
+        accounts,
+        data,
+    }
 }
 
 /// `UpdateStakePoolBalance`.
@@ -287,7 +359,10 @@ pub fn update_stake_pool_balance(pool: &PoolAccounts) -> Instruction {
 pub fn cleanup_removed_validator_entries(pool: &PoolAccounts) -> Instruction {
     Instruction {
         program_id: pool.program_id,
-        accounts: vec![AccountMeta::new(pool.stake_pool, false), AccountMeta::new(pool.validator_list, false)],
+        accounts: vec![
+            AccountMeta::new(pool.stake_pool, false),
+            AccountMeta::new(pool.validator_list, false),
+        ],
         data: vec![8],
     }
 }

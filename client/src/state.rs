@@ -73,7 +73,10 @@ impl Reader<'_> {
         Ok(Pubkey::new_from_array(self.take(32)?.try_into().unwrap()))
     }
     fn fee(&mut self) -> Result<Fee, DecodeError> {
-        Ok(Fee { denominator: self.u64()?, numerator: self.u64()? })
+        Ok(Fee {
+            denominator: self.u64()?,
+            numerator: self.u64()?,
+        })
     }
     fn option_pubkey(&mut self) -> Result<Option<Pubkey>, DecodeError> {
         match self.u8()? {
@@ -135,7 +138,8 @@ impl StakePool {
         if self.pool_token_supply == 0 {
             return None;
         }
-        u64::try_from(self.total_lamports as u128 * 1_000_000_000 / self.pool_token_supply as u128).ok()
+        u64::try_from(self.total_lamports as u128 * 1_000_000_000 / self.pool_token_supply as u128)
+            .ok()
     }
 }
 

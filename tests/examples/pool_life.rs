@@ -14,34 +14,52 @@ async fn main() {
     let mut env = start().await;
     let config = PoolConfig::default();
     let pool = create_pool(&mut env, PROGRAM_ID, &config).await;
-    println!("pool {} created: epoch fee 5%, SOL deposit fee 0.3%, withdrawal fee 0.1%, referral 20%\n", pool.stake_pool.pubkey());
+    println!(
+        "pool {} created: epoch fee 5%, SOL deposit fee 0.3%, withdrawal fee 0.1%, referral 20%\n",
+        pool.stake_pool.pubkey()
+    );
     let names = ["alice", "bob", "carol"];
-    let deposits = [10 * LAMPORTS_PER_SOL, 25 * LAMPORTS_PER_SOL, 4 * LAMPORTS_PER_SOL];
+    let deposits = [
+        10 * LAMPORTS_PER_SOL,
+        25 * LAMPORTS_PER_SOL,
+        4 * LAMPORTS_PER_SOL,
+    ];
     let mut users = Vec::new();
     for (name, amount) in names.iter().zip(deposits) {
         let keypair = env.funded_keypair(amount + LAMPORTS_PER_SOL).await;
-        let account = env.create_token_account(&pool.pool_mint.pubkey(), &keypair.pubkey()).await;
-        let ix = deposit_sol_instruction(&pool, &keypair.pubkey(), &account, &pool.manager_fee_account, amount);
+        let account = env
+            .create_token_account(&pool.pool_mint.pubkey(), &keypair.pubkey())
+            .await;
+        let ix = deposit_sol_instruction(
+            &pool,
+            &keypair.pubkey(),
+            &account,
+            &pool.manager_fee_account,
+            amount,
+        );
         let cu = env.measure(&[ix.clone()], &[&keypair]).await.total;
         env.send(&[ix], &[&keypair]).await.unwrap();
         println!("{name} deposits {:.3} SOL ({cu} CU)", sol(amount));
         users.push((name, keypair, account, amount));
     }
-    println!("\n| epoch | total SOL | LST supply | SOL per LST | fee minted (LST) | update CU |");
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("\n| epoch | total SOL | LST supply | SOL per LST | fee minted (LST) |");
+    println!("|---:|---:|---:|---:|---:|");
     for epoch_round in 0..5u64 {
         // Rewards: ~0.02% of the pool per epoch arrives in the reserve.
         let state = spl_pool_state(&mut env, &pool).await;
-        env.transfer(&pool.reserve_stake, state.total_lamports / 5000 + epoch_round * 1_000_000).await;
+        env.transfer(
+            &pool.reserve_stake,
+            state.total_lamports / 5000 + epoch_round * 1_000_000,
+        )
+        .await;
         env.next_epoch().await;
         let fee_before = env.token_balance(&pool.manager_fee_account).await;
         let update = update_instructions(&pool);
-        let cu = env.measure(&update, &[]).await.total;
         env.send(&update, &[]).await.unwrap();
         let state = spl_pool_state(&mut env, &pool).await;
         let fee = env.token_balance(&pool.manager_fee_account).await - fee_before;
         println!(
-            "| {} | {:.6} | {:.6} | {:.9} | {:.6} | {cu} |",
+            "| {} | {:.6} | {:.6} | {:.9} | {:.6} |",
             state.last_update_epoch,
             sol(state.total_lamports),
             sol(state.pool_token_supply),

@@ -15,7 +15,8 @@ use solana_sdk::{
 use spl_stake_pool::state::Fee;
 
 /// Where tests deploy p-stake-pool (also in Anchor.toml).
-pub const PROGRAM_ID: Pubkey = Pubkey::from_str_const("3RhSDGkhgg6rqD1ccgEKfnYPb7pXhvCyWyGTFhhKxvvw");
+pub const PROGRAM_ID: Pubkey =
+    Pubkey::from_str_const("3RhSDGkhgg6rqD1ccgEKfnYPb7pXhvCyWyGTFhhKxvvw");
 /// Where the SPL oracle runs (its canonical id).
 pub const SPL_PROGRAM_ID: Pubkey = spl_stake_pool::id();
 pub const STAKE_POOL_LEN: usize = 611;
@@ -101,12 +102,20 @@ impl Env {
     }
 
     /// Sends one transaction signed by the payer and `signers`.
-    pub async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<(), BanksClientError> {
+    pub async fn send(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<(), BanksClientError> {
         let transaction = self.transaction(instructions, signers).await;
         self.ctx.banks_client.process_transaction(transaction).await
     }
 
-    async fn transaction(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Transaction {
+    async fn transaction(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Transaction {
         let blockhash = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
         let payer = self.payer();
         let mut all: Vec<&Keypair> = vec![&payer];
@@ -115,9 +124,18 @@ impl Env {
     }
 
     /// Simulates and reports compute units (the state does not change).
-    pub async fn measure(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Measured {
+    pub async fn measure(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Measured {
         let transaction = self.transaction(instructions, signers).await;
-        let simulation = self.ctx.banks_client.simulate_transaction(transaction).await.unwrap();
+        let simulation = self
+            .ctx
+            .banks_client
+            .simulate_transaction(transaction)
+            .await
+            .unwrap();
         let details = simulation.simulation_details.unwrap();
         if let Some(Err(error)) = simulation.result {
             panic!("simulation failed: {error:?}\n{:#?}", details.logs);
@@ -138,7 +156,12 @@ impl Env {
     }
 
     pub async fn rent_exempt(&mut self, len: usize) -> u64 {
-        self.ctx.banks_client.get_rent().await.unwrap().minimum_balance(len)
+        self.ctx
+            .banks_client
+            .get_rent()
+            .await
+            .unwrap()
+            .minimum_balance(len)
     }
 
     pub async fn epoch(&mut self) -> u64 {
@@ -183,12 +206,16 @@ impl Env {
     /// Token balance of a token account.
     pub async fn token_balance(&mut self, address: &Pubkey) -> u64 {
         let account = self.account(address).await.unwrap();
-        spl_token_interface::state::Account::unpack_from_slice(&account.data[..165]).unwrap().amount
+        spl_token_interface::state::Account::unpack_from_slice(&account.data[..165])
+            .unwrap()
+            .amount
     }
 
     pub async fn mint_supply(&mut self, mint: &Pubkey) -> u64 {
         let account = self.account(mint).await.unwrap();
-        spl_token_interface::state::Mint::unpack_from_slice(&account.data[..82]).unwrap().supply
+        spl_token_interface::state::Mint::unpack_from_slice(&account.data[..82])
+            .unwrap()
+            .supply
     }
 
     /// Snapshot of accounts, to prove a failed instruction changed nothing.
@@ -205,7 +232,11 @@ impl Env {
         let keypair = Keypair::new();
         let payer = self.payer();
         self.send(
-            &[solana_system_interface::instruction::transfer(&payer.pubkey(), &keypair.pubkey(), lamports)],
+            &[solana_system_interface::instruction::transfer(
+                &payer.pubkey(),
+                &keypair.pubkey(),
+                lamports,
+            )],
             &[],
         )
         .await
@@ -215,13 +246,26 @@ impl Env {
 
     pub async fn transfer(&mut self, to: &Pubkey, lamports: u64) {
         let payer = self.payer();
-        self.send(&[solana_system_interface::instruction::transfer(&payer.pubkey(), to, lamports)], &[])
-            .await
-            .unwrap();
+        self.send(
+            &[solana_system_interface::instruction::transfer(
+                &payer.pubkey(),
+                to,
+                lamports,
+            )],
+            &[],
+        )
+        .await
+        .unwrap();
     }
 
     /// Creates a legacy SPL Token mint.
-    pub async fn create_mint(&mut self, mint: &Keypair, authority: &Pubkey, decimals: u8, freeze: Option<&Pubkey>) {
+    pub async fn create_mint(
+        &mut self,
+        mint: &Keypair,
+        authority: &Pubkey,
+        decimals: u8,
+        freeze: Option<&Pubkey>,
+    ) {
         let payer = self.payer();
         let rent = self.rent_exempt(82).await;
         self.send(
@@ -278,7 +322,13 @@ impl Env {
     }
 
     /// Creates an initialized stake account with the given authorities and extra lamports.
-    pub async fn create_stake_account(&mut self, staker: &Pubkey, withdrawer: &Pubkey, extra: u64, lockup: solana_stake_interface::state::Lockup) -> Pubkey {
+    pub async fn create_stake_account(
+        &mut self,
+        staker: &Pubkey,
+        withdrawer: &Pubkey,
+        extra: u64,
+        lockup: solana_stake_interface::state::Lockup,
+    ) -> Pubkey {
         let stake = Keypair::new();
         let payer = self.payer();
         let rent = self.rent_exempt(STAKE_ACCOUNT_LEN).await;
@@ -286,7 +336,10 @@ impl Env {
             &solana_stake_interface::instruction::create_account(
                 &payer.pubkey(),
                 &stake.pubkey(),
-                &solana_stake_interface::state::Authorized { staker: *staker, withdrawer: *withdrawer },
+                &solana_stake_interface::state::Authorized {
+                    staker: *staker,
+                    withdrawer: *withdrawer,
+                },
                 &lockup,
                 rent + extra,
             ),
@@ -331,9 +384,18 @@ pub struct PoolConfig {
 impl Default for PoolConfig {
     fn default() -> Self {
         Self {
-            epoch_fee: Fee { denominator: 100, numerator: 5 },
-            withdrawal_fee: Fee { denominator: 1000, numerator: 1 },
-            deposit_fee: Fee { denominator: 1000, numerator: 3 },
+            epoch_fee: Fee {
+                denominator: 100,
+                numerator: 5,
+            },
+            withdrawal_fee: Fee {
+                denominator: 1000,
+                numerator: 1,
+            },
+            deposit_fee: Fee {
+                denominator: 1000,
+                numerator: 3,
+            },
             referral_fee: 20,
             max_validators: 10,
             reserve_extra: 0,
@@ -388,14 +450,27 @@ pub async fn prepare_pool(env: &mut Env, program_id: Pubkey, config: &PoolConfig
     let staker = Keypair::new();
     let (withdraw_authority, _) =
         spl_stake_pool::find_withdraw_authority_program_address(&program_id, &stake_pool.pubkey());
-    env.create_mint(&pool_mint, &withdraw_authority, 9, None).await;
-    let manager_fee_account = env.create_token_account(&pool_mint.pubkey(), &manager.pubkey()).await;
+    env.create_mint(&pool_mint, &withdraw_authority, 9, None)
+        .await;
+    let manager_fee_account = env
+        .create_token_account(&pool_mint.pubkey(), &manager.pubkey())
+        .await;
     let reserve_stake = env
-        .create_stake_account(&withdraw_authority, &withdraw_authority, config.reserve_extra, Default::default())
+        .create_stake_account(
+            &withdraw_authority,
+            &withdraw_authority,
+            config.reserve_extra,
+            Default::default(),
+        )
         .await;
-    env.create_owned_account(&stake_pool, STAKE_POOL_LEN, &program_id).await;
-    env.create_owned_account(&validator_list, 9 + 73 * config.max_validators as usize, &program_id)
+    env.create_owned_account(&stake_pool, STAKE_POOL_LEN, &program_id)
         .await;
+    env.create_owned_account(
+        &validator_list,
+        9 + 73 * config.max_validators as usize,
+        &program_id,
+    )
+    .await;
     Pool {
         program_id,
         stake_pool,
@@ -410,7 +485,11 @@ pub async fn prepare_pool(env: &mut Env, program_id: Pubkey, config: &PoolConfig
 }
 
 /// The reference client's `Initialize` for a prepared pool.
-pub fn initialize_instruction(pool: &Pool, config: &PoolConfig, deposit_authority: Option<Pubkey>) -> Instruction {
+pub fn initialize_instruction(
+    pool: &Pool,
+    config: &PoolConfig,
+    deposit_authority: Option<Pubkey>,
+) -> Instruction {
     spl_stake_pool::instruction::initialize(
         &pool.program_id,
         &pool.stake_pool.pubkey(),
@@ -449,7 +528,13 @@ pub async fn create_pool_pair(env: &mut Env, config: &PoolConfig) -> (Pool, Pool
 }
 
 /// The reference client's `DepositSol`.
-pub fn deposit_sol_instruction(pool: &Pool, from: &Pubkey, destination: &Pubkey, referrer: &Pubkey, lamports: u64) -> Instruction {
+pub fn deposit_sol_instruction(
+    pool: &Pool,
+    from: &Pubkey,
+    destination: &Pubkey,
+    referrer: &Pubkey,
+    lamports: u64,
+) -> Instruction {
     spl_stake_pool::instruction::deposit_sol(
         &pool.program_id,
         &pool.stake_pool.pubkey(),
@@ -466,7 +551,13 @@ pub fn deposit_sol_instruction(pool: &Pool, from: &Pubkey, destination: &Pubkey,
 }
 
 /// The reference client's `WithdrawSol`.
-pub fn withdraw_sol_instruction(pool: &Pool, authority: &Pubkey, burn_from: &Pubkey, destination: &Pubkey, pool_tokens: u64) -> Instruction {
+pub fn withdraw_sol_instruction(
+    pool: &Pool,
+    authority: &Pubkey,
+    burn_from: &Pubkey,
+    destination: &Pubkey,
+    pool_tokens: u64,
+) -> Instruction {
     spl_stake_pool::instruction::withdraw_sol(
         &pool.program_id,
         &pool.stake_pool.pubkey(),
@@ -509,7 +600,11 @@ pub fn update_instructions(pool: &Pool) -> Vec<Instruction> {
             &pool.pool_mint.pubkey(),
             &spl_token_interface::id(),
         ),
-        spl_stake_pool::instruction::cleanup_removed_validator_entries(&pool.program_id, &stake_pool, &validator_list),
+        spl_stake_pool::instruction::cleanup_removed_validator_entries(
+            &pool.program_id,
+            &stake_pool,
+            &validator_list,
+        ),
     ]
 }
 
@@ -522,13 +617,24 @@ pub async fn spl_pool_state(env: &mut Env, pool: &Pool) -> spl_stake_pool::state
 /// The instruction error of a failed transaction.
 pub fn instruction_error(result: Result<(), BanksClientError>) -> InstructionError {
     match result {
-        Err(BanksClientError::TransactionError(TransactionError::InstructionError(_, error))) => error,
-        Err(BanksClientError::SimulationError { err: TransactionError::InstructionError(_, error), .. }) => error,
+        Err(BanksClientError::TransactionError(TransactionError::InstructionError(_, error))) => {
+            error
+        }
+        Err(BanksClientError::SimulationError {
+            err: TransactionError::InstructionError(_, error),
+            ..
+        }) => error,
         other => panic!("expected an instruction error, got {other:?}"),
     }
 }
 
 /// Asserts a stake pool custom error code.
-pub fn assert_pool_error(result: Result<(), BanksClientError>, expected: spl_stake_pool::error::StakePoolError) {
-    assert_eq!(instruction_error(result), InstructionError::Custom(expected as u32));
+pub fn assert_pool_error(
+    result: Result<(), BanksClientError>,
+    expected: spl_stake_pool::error::StakePoolError,
+) {
+    assert_eq!(
+        instruction_error(result),
+        InstructionError::Custom(expected as u32)
+    );
 }

@@ -21,11 +21,23 @@ async fn update_during_epoch_rewards_is_refused() {
 #[tokio::test]
 async fn first_depositor_cannot_capture_prefunded_reserve() {
     let mut env = start().await;
-    let config = PoolConfig { reserve_extra: 50 * LAMPORTS_PER_SOL, deposit_fee: Default::default(), ..PoolConfig::default() };
+    let config = PoolConfig {
+        reserve_extra: 50 * LAMPORTS_PER_SOL,
+        deposit_fee: Default::default(),
+        ..PoolConfig::default()
+    };
     let pool = create_pool(&mut env, PROGRAM_ID, &config).await;
     let attacker = env.funded_keypair(10 * LAMPORTS_PER_SOL).await;
-    let account = env.create_token_account(&pool.pool_mint.pubkey(), &attacker.pubkey()).await;
-    let ix = deposit_sol_instruction(&pool, &attacker.pubkey(), &account, &account, LAMPORTS_PER_SOL);
+    let account = env
+        .create_token_account(&pool.pool_mint.pubkey(), &attacker.pubkey())
+        .await;
+    let ix = deposit_sol_instruction(
+        &pool,
+        &attacker.pubkey(),
+        &account,
+        &account,
+        LAMPORTS_PER_SOL,
+    );
     env.send(&[ix], &[&attacker]).await.unwrap();
     let tokens = env.token_balance(&account).await;
     let destination = Keypair::new().pubkey();
@@ -40,15 +52,40 @@ async fn fee_account_that_blocks_withdrawals_is_bypassed() {
     let mut env = start().await;
     let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
     let user = env.funded_keypair(10 * LAMPORTS_PER_SOL).await;
-    let account = env.create_token_account(&pool.pool_mint.pubkey(), &user.pubkey()).await;
-    let ix = deposit_sol_instruction(&pool, &user.pubkey(), &account, &account, 2 * LAMPORTS_PER_SOL);
+    let account = env
+        .create_token_account(&pool.pool_mint.pubkey(), &user.pubkey())
+        .await;
+    let ix = deposit_sol_instruction(
+        &pool,
+        &user.pubkey(),
+        &account,
+        &account,
+        2 * LAMPORTS_PER_SOL,
+    );
     env.send(&[ix], &[&user]).await.unwrap();
     // The manager empties and closes its fee account.
     let fee_tokens = env.token_balance(&pool.manager_fee_account).await;
-    let sink = env.create_token_account(&pool.pool_mint.pubkey(), &pool.manager.pubkey()).await;
+    let sink = env
+        .create_token_account(&pool.pool_mint.pubkey(), &pool.manager.pubkey())
+        .await;
     let ixs = [
-        spl_token_interface::instruction::transfer(&spl_token_interface::id(), &pool.manager_fee_account, &sink, &pool.manager.pubkey(), &[], fee_tokens).unwrap(),
-        spl_token_interface::instruction::close_account(&spl_token_interface::id(), &pool.manager_fee_account, &pool.manager.pubkey(), &pool.manager.pubkey(), &[]).unwrap(),
+        spl_token_interface::instruction::transfer(
+            &spl_token_interface::id(),
+            &pool.manager_fee_account,
+            &sink,
+            &pool.manager.pubkey(),
+            &[],
+            fee_tokens,
+        )
+        .unwrap(),
+        spl_token_interface::instruction::close_account(
+            &spl_token_interface::id(),
+            &pool.manager_fee_account,
+            &pool.manager.pubkey(),
+            &pool.manager.pubkey(),
+            &[],
+        )
+        .unwrap(),
     ];
     env.send(&ixs, &[&pool.manager]).await.unwrap();
     let tokens = env.token_balance(&account).await;
@@ -67,11 +104,22 @@ async fn fee_account_that_blocks_withdrawals_is_bypassed() {
 #[tokio::test]
 async fn rounding_split_withdrawals_never_extract_value() {
     let mut env = start().await;
-    let config = PoolConfig { reserve_extra: 1_000_003, ..PoolConfig::default() };
+    let config = PoolConfig {
+        reserve_extra: 1_000_003,
+        ..PoolConfig::default()
+    };
     let pool = create_pool(&mut env, PROGRAM_ID, &config).await;
     let user = env.funded_keypair(10 * LAMPORTS_PER_SOL).await;
-    let account = env.create_token_account(&pool.pool_mint.pubkey(), &user.pubkey()).await;
-    let ix = deposit_sol_instruction(&pool, &user.pubkey(), &account, &account, 3 * LAMPORTS_PER_SOL + 7);
+    let account = env
+        .create_token_account(&pool.pool_mint.pubkey(), &user.pubkey())
+        .await;
+    let ix = deposit_sol_instruction(
+        &pool,
+        &user.pubkey(),
+        &account,
+        &account,
+        3 * LAMPORTS_PER_SOL + 7,
+    );
     env.send(&[ix], &[&user]).await.unwrap();
     env.transfer(&pool.reserve_stake, 333_333_337).await; // reward: an uneven exchange rate
     env.next_epoch().await;
@@ -89,17 +137,25 @@ async fn rounding_split_withdrawals_never_extract_value() {
     }
     let ix = withdraw_sol_instruction(&pool, &user.pubkey(), &account, &destination, remaining);
     env.send(&[ix], &[&user]).await.unwrap();
-    assert!(env.lamports(&destination).await <= single, "split withdrawals extracted value");
+    assert!(
+        env.lamports(&destination).await <= single,
+        "split withdrawals extracted value"
+    );
 }
 
 /// SOL withdrawals never take the reserve below its rent-exempt minimum.
 #[tokio::test]
 async fn withdraw_never_drains_reserve_below_rent() {
     let mut env = start().await;
-    let config = PoolConfig { withdrawal_fee: Default::default(), ..PoolConfig::default() };
+    let config = PoolConfig {
+        withdrawal_fee: Default::default(),
+        ..PoolConfig::default()
+    };
     let pool = create_pool(&mut env, PROGRAM_ID, &config).await;
     let user = env.funded_keypair(10 * LAMPORTS_PER_SOL).await;
-    let account = env.create_token_account(&pool.pool_mint.pubkey(), &user.pubkey()).await;
+    let account = env
+        .create_token_account(&pool.pool_mint.pubkey(), &user.pubkey())
+        .await;
     let ix = deposit_sol_instruction(&pool, &user.pubkey(), &account, &account, LAMPORTS_PER_SOL);
     env.send(&[ix], &[&user]).await.unwrap();
     // Someone's lamports leave the reserve accounting: the pool believes it holds more.

@@ -29,19 +29,29 @@ pub fn process_instruction(
 }
 
 #[inline(always)]
-fn dispatch(program_id: &Address, accounts: &mut [AccountView], instruction_data: &[u8]) -> ProgramResult {
+fn dispatch(
+    program_id: &Address,
+    accounts: &mut [AccountView],
+    instruction_data: &[u8],
+) -> ProgramResult {
     let Some((&instruction_tag, data)) = instruction_data.split_first() else {
         return Err(ProgramError::BorshIoError);
     };
     match instruction_tag {
         tag::DEPOSIT_SOL => ix::deposit_sol::process(program_id, accounts, data, false),
-        tag::DEPOSIT_SOL_WITH_SLIPPAGE => ix::deposit_sol::process(program_id, accounts, data, true),
+        tag::DEPOSIT_SOL_WITH_SLIPPAGE => {
+            ix::deposit_sol::process(program_id, accounts, data, true)
+        }
         tag::WITHDRAW_SOL => ix::withdraw_sol::process(program_id, accounts, data, false),
-        tag::WITHDRAW_SOL_WITH_SLIPPAGE => ix::withdraw_sol::process(program_id, accounts, data, true),
+        tag::WITHDRAW_SOL_WITH_SLIPPAGE => {
+            ix::withdraw_sol::process(program_id, accounts, data, true)
+        }
         tag::UPDATE_VALIDATOR_LIST_BALANCE => {
             ix::update_validator_list_balance::process(program_id, accounts, data)
         }
-        tag::UPDATE_STAKE_POOL_BALANCE => ix::update_stake_pool_balance::process(program_id, accounts, data),
+        tag::UPDATE_STAKE_POOL_BALANCE => {
+            ix::update_stake_pool_balance::process(program_id, accounts, data)
+        }
         tag::INITIALIZE => ix::initialize::process(program_id, accounts, data),
         tag::CLEANUP_REMOVED_VALIDATOR_ENTRIES => {
             ix::cleanup_removed_validator_entries::process(program_id, accounts, data)
@@ -49,7 +59,9 @@ fn dispatch(program_id: &Address, accounts: &mut [AccountView], instruction_data
         tag::SET_MANAGER => ix::set_manager::process(program_id, accounts, data),
         tag::SET_FEE => ix::set_fee::process(program_id, accounts, data),
         tag::SET_STAKER => ix::set_staker::process(program_id, accounts, data),
-        tag::SET_FUNDING_AUTHORITY => ix::set_funding_authority::process(program_id, accounts, data),
+        tag::SET_FUNDING_AUTHORITY => {
+            ix::set_funding_authority::process(program_id, accounts, data)
+        }
         tag::REDELEGATE => {
             log("Redelegate will not be enabled");
             Err(ProgramError::InvalidInstructionData)
@@ -125,5 +137,8 @@ fn error_name(code: u32) -> &'static str {
         "Error: EpochRewardDistributionInProgress",
         "Error: TooManyValidatorsInPool",
     ];
-    NAMES.get(code as usize).copied().unwrap_or("Error: unknown")
+    NAMES
+        .get(code as usize)
+        .copied()
+        .unwrap_or("Error: unknown")
 }

@@ -198,27 +198,52 @@ mod tests {
         let none = Fee::default();
         // From zero: baseline 0.1% x 1.5 = 0.15% allowed, 0.16% not.
         assert_eq!(
-            Fee { denominator: 10_000, numerator: 15 }.is_allowed_withdrawal_fee_increase(&none),
+            Fee {
+                denominator: 10_000,
+                numerator: 15
+            }
+            .is_allowed_withdrawal_fee_increase(&none),
             Some(true)
         );
         assert_eq!(
-            Fee { denominator: 10_000, numerator: 16 }.is_allowed_withdrawal_fee_increase(&none),
+            Fee {
+                denominator: 10_000,
+                numerator: 16
+            }
+            .is_allowed_withdrawal_fee_increase(&none),
             Some(false)
         );
         // From 2%: x1.5 = 3% but the +0.5 point cap bites at 2.5%.
-        let two = Fee { denominator: 100, numerator: 2 };
+        let two = Fee {
+            denominator: 100,
+            numerator: 2,
+        };
         assert_eq!(
-            Fee { denominator: 1000, numerator: 25 }.is_allowed_withdrawal_fee_increase(&two),
+            Fee {
+                denominator: 1000,
+                numerator: 25
+            }
+            .is_allowed_withdrawal_fee_increase(&two),
             Some(true)
         );
         assert_eq!(
-            Fee { denominator: 1000, numerator: 26 }.is_allowed_withdrawal_fee_increase(&two),
+            Fee {
+                denominator: 1000,
+                numerator: 26
+            }
+            .is_allowed_withdrawal_fee_increase(&two),
             Some(false)
         );
         // Decreases are always fine.
-        assert_eq!(Fee::default().is_allowed_withdrawal_fee_increase(&two), Some(true));
+        assert_eq!(
+            Fee::default().is_allowed_withdrawal_fee_increase(&two),
+            Some(true)
+        );
         // Overflowing products are a calculation failure, not a pass.
-        let huge = Fee { denominator: u64::MAX, numerator: u64::MAX };
+        let huge = Fee {
+            denominator: u64::MAX,
+            numerator: u64::MAX,
+        };
         assert_eq!(huge.is_allowed_withdrawal_fee_increase(&huge), None);
     }
 
@@ -226,7 +251,10 @@ mod tests {
     fn epoch_fee_matches_formula() {
         // 10% of a 1,000 lamport reward on a pool that grew from 10,000 to 11,000 with
         // 10,000 tokens: fee 100 lamports, minted 10,000 * 100 / 10,900 = 91 tokens.
-        let fee = Fee { denominator: 10, numerator: 1 };
+        let fee = Fee {
+            denominator: 10,
+            numerator: 1,
+        };
         assert_eq!(epoch_fee_pool_tokens(1_000, 11_000, 10_000, &fee), Some(91));
         assert_eq!(epoch_fee_pool_tokens(0, 11_000, 10_000, &fee), Some(0));
         assert_eq!(epoch_fee_pool_tokens(5, 5, 0, &fee), Some(5));
@@ -247,7 +275,8 @@ mod tests {
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            (0usize..3, 1u64..1_000_000_000_000).prop_map(|(user, lamports)| Op::Deposit { user, lamports }),
+            (0usize..3, 1u64..1_000_000_000_000)
+                .prop_map(|(user, lamports)| Op::Deposit { user, lamports }),
             (0usize..3, 1u8..8).prop_map(|(user, parts)| Op::Withdraw { user, parts }),
         ]
     }

@@ -75,10 +75,7 @@ fn div_two_words_by_word(high: u64, low: u64, divisor: u64) -> (u64, u64) {
         quotient_digit(numerator_high, digit1, divisor, divisor_high, divisor_low);
     let (quotient0, remainder0) =
         quotient_digit(remainder1, digit0, divisor, divisor_high, divisor_low);
-    (
-        (quotient1 << DIGIT_BITS) | quotient0,
-        remainder0 >> shift,
-    )
+    ((quotient1 << DIGIT_BITS) | quotient0, remainder0 >> shift)
 }
 
 /// One step of algorithm D: divides `partial * 2^32 + digit` by the normalised divisor,
@@ -94,8 +91,7 @@ fn quotient_digit(
     let mut quotient = partial / divisor_high;
     let mut remainder_hat = partial.wrapping_sub(quotient.wrapping_mul(divisor_high));
     while quotient >= DIGIT_BASE
-        || quotient.wrapping_mul(divisor_low)
-            > (remainder_hat << DIGIT_BITS).wrapping_add(digit)
+        || quotient.wrapping_mul(divisor_low) > (remainder_hat << DIGIT_BITS).wrapping_add(digit)
     {
         quotient = quotient.wrapping_sub(1);
         remainder_hat = remainder_hat.wrapping_add(divisor_high);
@@ -172,7 +168,9 @@ pub fn div_rem_u128(numerator: u128, divisor: u128) -> (u128, u128) {
     }
     // Divisor >= 2^64, so the quotient is < 2^64: at most 64 shift-subtract steps, and only
     // for the (never used by the pool) case of a divisor wider than 64 bits.
-    let shift = divisor.leading_zeros().wrapping_sub(numerator.leading_zeros());
+    let shift = divisor
+        .leading_zeros()
+        .wrapping_sub(numerator.leading_zeros());
     let mut shifted = divisor << shift;
     let mut quotient: u128 = 0;
     let mut remainder = numerator;
@@ -208,7 +206,13 @@ mod sbf_builtins {
     /// # Safety
     /// `out` points to four writable u64 values (the shim passes a stack buffer).
     #[no_mangle]
-    pub unsafe extern "C" fn __sbf_udivmod128(nlo: u64, nhi: u64, dlo: u64, dhi: u64, out: *mut u64) {
+    pub unsafe extern "C" fn __sbf_udivmod128(
+        nlo: u64,
+        nhi: u64,
+        dlo: u64,
+        dhi: u64,
+        out: *mut u64,
+    ) {
         let (quotient, remainder) = div_rem_u128(join(nlo, nhi), join(dlo, dhi));
         // SAFETY: the shim's caller provides a four-element buffer.
         unsafe {
@@ -224,11 +228,16 @@ mod sbf_builtins {
     /// # Safety
     /// `out` points to four writable u64 values (the shim passes a stack buffer).
     #[no_mangle]
-    pub unsafe extern "C" fn __sbf_sdivmod128(nlo: u64, nhi: u64, dlo: u64, dhi: u64, out: *mut u64) {
+    pub unsafe extern "C" fn __sbf_sdivmod128(
+        nlo: u64,
+        nhi: u64,
+        dlo: u64,
+        dhi: u64,
+        out: *mut u64,
+    ) {
         let numerator = join(nlo, nhi) as i128;
         let divisor = join(dlo, dhi) as i128;
-        let (quotient, remainder) =
-            div_rem_u128(numerator.unsigned_abs(), divisor.unsigned_abs());
+        let (quotient, remainder) = div_rem_u128(numerator.unsigned_abs(), divisor.unsigned_abs());
         let quotient = if (numerator < 0) != (divisor < 0) {
             (quotient as i128).wrapping_neg()
         } else {
@@ -285,7 +294,11 @@ mod tests {
             let numerator = ((rng.interesting() as u128) << 64) | rng.interesting() as u128;
             let divisor = rng.interesting().max(1);
             let (quotient, remainder) = div_rem_u128_by_u64(numerator, divisor).unwrap();
-            assert_eq!(quotient, numerator / divisor as u128, "{numerator} / {divisor}");
+            assert_eq!(
+                quotient,
+                numerator / divisor as u128,
+                "{numerator} / {divisor}"
+            );
             assert_eq!(remainder as u128, numerator % divisor as u128);
         }
     }
@@ -301,7 +314,17 @@ mod tests {
 
     #[test]
     fn edge_cases() {
-        let edges = [0u64, 1, 2, 3, u32::MAX as u64, 1 << 32, (1 << 32) + 1, u64::MAX - 1, u64::MAX];
+        let edges = [
+            0u64,
+            1,
+            2,
+            3,
+            u32::MAX as u64,
+            1 << 32,
+            (1 << 32) + 1,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
         for &a in &edges {
             for &b in &edges {
                 for &d in &edges {
@@ -309,7 +332,8 @@ mod tests {
                     let floor = mul_div_floor(a, b, d);
                     assert_eq!(floor, expected.and_then(|q| u64::try_from(q).ok()));
                     let ceil = mul_div_ceil(a, b, d);
-                    let expected_ceil = (d != 0).then(|| (a as u128 * b as u128).div_ceil(d as u128));
+                    let expected_ceil =
+                        (d != 0).then(|| (a as u128 * b as u128).div_ceil(d as u128));
                     assert_eq!(ceil, expected_ceil.and_then(|q| u64::try_from(q).ok()));
                 }
             }

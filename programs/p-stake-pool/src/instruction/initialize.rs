@@ -21,13 +21,14 @@ use crate::{
     cpi,
     error::StakePoolError,
     ids::{is_supported_token_program, STAKE_PROGRAM},
-    log,
-    pda,
+    log, pda,
     state::{
         stake::{StakeAccount, StakeStateKind, NO_LOCKUP},
         stake_pool::{FutureFee, StakePoolHeader, StakePoolTail},
         token::{check_manager_fee_account, Mint},
-        validator_list::{max_validators_for_len, ValidatorList, ENTRY_LEN, HEADER_LEN, MAX_VALIDATORS_IN_POOL},
+        validator_list::{
+            max_validators_for_len, ValidatorList, ENTRY_LEN, HEADER_LEN, MAX_VALIDATORS_IN_POOL,
+        },
         AccountType,
     },
     sysvar,
@@ -127,7 +128,10 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
 
     let (stake_deposit_authority, sol_deposit_authority) = match deposit_authority {
         Some(authority) => (*authority.address(), Some(*authority.address())),
-        None => (pda::find_deposit_authority(program_id, stake_pool.address()).0, None),
+        None => (
+            pda::find_deposit_authority(program_id, stake_pool.address()).0,
+            None,
+        ),
     };
     let (withdraw_authority_address, withdraw_bump) =
         pda::find_withdraw_authority(program_id, stake_pool.address());

@@ -54,7 +54,10 @@ impl FeeChange {
     }
 
     fn is_delayed(&self) -> bool {
-        matches!(self, Self::Epoch(_) | Self::StakeWithdrawal(_) | Self::SolWithdrawal(_))
+        matches!(
+            self,
+            Self::Epoch(_) | Self::StakeWithdrawal(_) | Self::SolWithdrawal(_)
+        )
     }
 
     fn is_above_100_percent(&self) -> bool {

@@ -41,7 +41,15 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
 
     let current_epoch = sysvar::current_epoch()?;
     check_owner(stake_pool, program_id)?;
-    let (mut tail, previous_lamports, previous_supply, last_update_epoch, epoch_fee, bump, fee_account_usable) = {
+    let (
+        mut tail,
+        previous_lamports,
+        previous_supply,
+        last_update_epoch,
+        epoch_fee,
+        bump,
+        fee_account_usable,
+    ) = {
         let data = stake_pool.try_borrow()?;
         let (pool, tail) = load_pool(&data)?;
         check_pool_mint(pool, pool_mint)?;

@@ -109,7 +109,13 @@ pub fn process(
         let withdraw_lamports =
             math::lamports_for_pool_tokens(burnt, pool.total_lamports(), pool.pool_token_supply())
                 .ok_or(StakePoolError::CalculationFailure)?;
-        (fee, burnt, withdraw_lamports, decimals, pool.stake_withdraw_bump_seed)
+        (
+            fee,
+            burnt,
+            withdraw_lamports,
+            decimals,
+            pool.stake_withdraw_bump_seed,
+        )
     };
 
     if withdraw_lamports == 0 {
@@ -128,7 +134,13 @@ pub fn process(
         return Err(StakePoolError::SolWithdrawalTooLarge.into());
     }
 
-    cpi::token::burn(token_program, burn_from, pool_mint, user_transfer_authority, burnt)?;
+    cpi::token::burn(
+        token_program,
+        burn_from,
+        pool_mint,
+        user_transfer_authority,
+        burnt,
+    )?;
     if fee > 0 {
         cpi::token::transfer_checked(
             token_program,

@@ -73,14 +73,19 @@ fn address_at(data: &[u8], offset: usize) -> &Address {
 
 /// Checks the bytes after a base state: padding zero up to the account type byte, the type
 /// byte naming `expected_account_type`. Returns the extension (TLV) bytes.
-fn extension_data(data: &[u8], base_len: usize, expected_account_type: u8) -> Result<&[u8], ProgramError> {
+fn extension_data(
+    data: &[u8],
+    base_len: usize,
+    expected_account_type: u8,
+) -> Result<&[u8], ProgramError> {
     if data.len() == MULTISIG_LEN || data.len() < base_len {
         return Err(ProgramError::InvalidAccountData);
     }
     if data.len() == base_len {
         return Ok(&[]);
     }
-    if data.len() < EXTENSIONS_OFFSET || data[base_len..ACCOUNT_TYPE_OFFSET].iter().any(|&b| b != 0) {
+    if data.len() < EXTENSIONS_OFFSET || data[base_len..ACCOUNT_TYPE_OFFSET].iter().any(|&b| b != 0)
+    {
         return Err(ProgramError::InvalidAccountData);
     }
     if data[ACCOUNT_TYPE_OFFSET] != expected_account_type {

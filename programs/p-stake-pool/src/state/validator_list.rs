@@ -147,11 +147,17 @@ impl<'a> ValidatorList<'a> {
 
     /// The entries `start..start + count`. Asking past the stored length is
     /// `AccountDataTooSmall`, as in the reference.
-    pub fn entries(&self, start: usize, count: usize) -> Result<&[ValidatorStakeInfo], ProgramError> {
+    pub fn entries(
+        &self,
+        start: usize,
+        count: usize,
+    ) -> Result<&[ValidatorStakeInfo], ProgramError> {
         let range = self.entry_byte_range(start, count)?;
         let bytes = &self.data[range];
         // SAFETY: the range holds exactly `count` entries; alignment 1, all patterns valid.
-        Ok(unsafe { core::slice::from_raw_parts(bytes.as_ptr() as *const ValidatorStakeInfo, count) })
+        Ok(unsafe {
+            core::slice::from_raw_parts(bytes.as_ptr() as *const ValidatorStakeInfo, count)
+        })
     }
 
     /// All stored entries.
@@ -159,16 +165,30 @@ impl<'a> ValidatorList<'a> {
         self.entries(0, self.len() as usize)
     }
 
-    fn entry_byte_range(&self, start: usize, count: usize) -> Result<core::ops::Range<usize>, ProgramError> {
-        let end_entry = start.checked_add(count).ok_or(ProgramError::AccountDataTooSmall)?;
+    fn entry_byte_range(
+        &self,
+        start: usize,
+        count: usize,
+    ) -> Result<core::ops::Range<usize>, ProgramError> {
+        let end_entry = start
+            .checked_add(count)
+            .ok_or(ProgramError::AccountDataTooSmall)?;
         if end_entry > self.len() as usize {
             return Err(ProgramError::AccountDataTooSmall);
         }
         let first = HEADER_LEN
-            .checked_add(start.checked_mul(ENTRY_LEN).ok_or(ProgramError::AccountDataTooSmall)?)
+            .checked_add(
+                start
+                    .checked_mul(ENTRY_LEN)
+                    .ok_or(ProgramError::AccountDataTooSmall)?,
+            )
             .ok_or(ProgramError::AccountDataTooSmall)?;
         let last = first
-            .checked_add(count.checked_mul(ENTRY_LEN).ok_or(ProgramError::AccountDataTooSmall)?)
+            .checked_add(
+                count
+                    .checked_mul(ENTRY_LEN)
+                    .ok_or(ProgramError::AccountDataTooSmall)?,
+            )
             .ok_or(ProgramError::AccountDataTooSmall)?;
         if last > self.data.len() {
             return Err(ProgramError::AccountDataTooSmall);
@@ -203,7 +223,10 @@ impl<'a> ValidatorList<'a> {
     }
 
     /// The entry for `vote_account`, if listed.
-    pub fn find(&self, vote_account: &Address) -> Result<Option<&ValidatorStakeInfo>, ProgramError> {
+    pub fn find(
+        &self,
+        vote_account: &Address,
+    ) -> Result<Option<&ValidatorStakeInfo>, ProgramError> {
         Ok(self
             .all_entries()?
             .iter()
