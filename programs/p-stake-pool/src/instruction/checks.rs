@@ -2,7 +2,11 @@
 
 use pinocchio::{error::ProgramError, AccountView, Address};
 
-use crate::{error::StakePoolError, log, state::stake_pool::StakePoolHeader};
+use crate::{
+    error::StakePoolError,
+    log,
+    state::{stake_pool::StakePoolHeader, token::check_manager_fee_account},
+};
 
 /// Pool-owned accounts (pool, validator list) must belong to this program: anyone can create
 /// an account with the right bytes, only this program can own it.
@@ -80,4 +84,21 @@ pub fn check_funding_authority(
         }
     }
     Ok(())
+}
+
+/// Whether the stored manager fee account can receive fees in the pool token. Withdrawals
+/// and updates skip the fee when it cannot, so a broken fee account never blocks users.
+#[inline(always)]
+pub fn manager_fee_account_usable(
+    pool: &StakePoolHeader,
+    manager_fee_account: &AccountView,
+) -> Result<bool, ProgramError> {
+    let data = manager_fee_account.try_borrow()?;
+    Ok(check_manager_fee_account(
+        &data,
+        &manager_fee_account.owner(),
+        &pool.token_program_id,
+        &pool.pool_mint,
+    )
+    .is_ok())
 }

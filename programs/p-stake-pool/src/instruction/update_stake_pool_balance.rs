@@ -16,7 +16,9 @@
 use pinocchio::{cpi::Signer, error::ProgramError, AccountView, Address, ProgramResult};
 
 use super::{
-    checks::{check_owner, check_pool_mint, check_program, check_reserve},
+    checks::{
+        check_owner, check_pool_mint, check_program, check_reserve, manager_fee_account_usable,
+    },
     DataReader,
 };
 use crate::{
@@ -25,7 +27,7 @@ use crate::{
     math, pda,
     state::{
         stake_pool::{load_pool, StakePoolHeader},
-        token::{check_manager_fee_account, Mint},
+        token::Mint,
         validator_list::ValidatorList,
     },
     sysvar,
@@ -69,16 +71,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
         check_program(token_program, &pool.token_program_id)?;
         // A fee account that cannot receive the fee forfeits it; the update still runs so the
         // pool never stalls on the manager's mistake.
-        let fee_account_usable = {
-            let fee_data = manager_fee_account.try_borrow()?;
-            check_manager_fee_account(
-                &fee_data,
-                &manager_fee_account.owner(),
-                &pool.token_program_id,
-                &pool.pool_mint,
-            )
-            .is_ok()
-        };
+        let fee_account_usable = manager_fee_account_usable(pool, manager_fee_account)?;
         (
             tail,
             pool.total_lamports(),

@@ -21,7 +21,10 @@
 use pinocchio::{cpi::Signer, error::ProgramError, AccountView, Address, ProgramResult};
 
 use super::{
-    checks::{check_funding_authority, check_owner, check_pool_mint, check_program, check_reserve},
+    checks::{
+        check_funding_authority, check_owner, check_pool_mint, check_program, check_reserve,
+        manager_fee_account_usable,
+    },
     DataReader,
 };
 use crate::{
@@ -29,10 +32,7 @@ use crate::{
     error::StakePoolError,
     ids::STAKE_PROGRAM,
     log, math, pda,
-    state::{
-        stake_pool::{load_pool, StakePoolHeader},
-        token::check_manager_fee_account,
-    },
+    state::stake_pool::{load_pool, StakePoolHeader},
     sysvar,
 };
 
@@ -86,16 +86,7 @@ pub fn process(
         }
         // A broken fee account (closed, frozen, wrong mint, bad extension) must never block
         // users from leaving: the fee is skipped instead. The manager pays no fee to itself.
-        let fee_account_usable = {
-            let fee_data = manager_fee_account.try_borrow()?;
-            check_manager_fee_account(
-                &fee_data,
-                &manager_fee_account.owner(),
-                &pool.token_program_id,
-                &pool.pool_mint,
-            )
-            .is_ok()
-        };
+        let fee_account_usable = manager_fee_account_usable(pool, manager_fee_account)?;
         let fee = if pool.manager_fee_account == *burn_from.address() || !fee_account_usable {
             0
         } else {
