@@ -21,10 +21,7 @@ async fn main() {
     ));
     env.send(&[init], &[&pool.manager]).await.unwrap();
 
-    let user = env.funded_keypair(100 * LAMPORTS_PER_SOL).await;
-    let account = env
-        .create_token_account(&pool.pool_mint.pubkey(), &user.pubkey())
-        .await;
+    let (user, account) = env.pool_user(&pool, 100 * LAMPORTS_PER_SOL).await;
     let deposit = deposit_sol_instruction(
         &pool,
         &user.pubkey(),

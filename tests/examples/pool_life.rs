@@ -26,10 +26,7 @@ async fn main() {
     ];
     let mut users = Vec::new();
     for (name, amount) in names.iter().zip(deposits) {
-        let keypair = env.funded_keypair(amount + LAMPORTS_PER_SOL).await;
-        let account = env
-            .create_token_account(&pool.pool_mint.pubkey(), &keypair.pubkey())
-            .await;
+        let (keypair, account) = env.pool_user(&pool, amount + LAMPORTS_PER_SOL).await;
         let ix = deposit_sol_instruction(
             &pool,
             &keypair.pubkey(),

@@ -321,6 +321,16 @@ impl Env {
         account.pubkey()
     }
 
+    /// A user of `pool`: a system account holding `lamports` and an empty token account of
+    /// the pool mint, returned as (user, token account).
+    pub async fn pool_user(&mut self, pool: &Pool, lamports: u64) -> (Keypair, Pubkey) {
+        let user = self.funded_keypair(lamports).await;
+        let account = self
+            .create_token_account(&pool.pool_mint.pubkey(), &user.pubkey())
+            .await;
+        (user, account)
+    }
+
     /// Creates an initialized stake account with the given authorities and extra lamports.
     pub async fn create_stake_account(
         &mut self,

@@ -20,10 +20,7 @@ struct User {
 }
 
 async fn user(env: &mut Env, pool: &Pool) -> User {
-    let keypair = env.funded_keypair(1_000 * LAMPORTS_PER_SOL).await;
-    let account = env
-        .create_token_account(&pool.pool_mint.pubkey(), &keypair.pubkey())
-        .await;
+    let (keypair, account) = env.pool_user(pool, 1_000 * LAMPORTS_PER_SOL).await;
     User { keypair, account }
 }
 
@@ -347,10 +344,7 @@ async fn authorities_and_manager_changes() {
     assert!(env.token_balance(&alice.account).await > 0);
 
     // Manager hand-over: both must sign; the new fee account must hold the pool mint.
-    let new_manager = env.funded_keypair(LAMPORTS_PER_SOL).await;
-    let new_fee_account = env
-        .create_token_account(&pool.pool_mint.pubkey(), &new_manager.pubkey())
-        .await;
+    let (new_manager, new_fee_account) = env.pool_user(&pool, LAMPORTS_PER_SOL).await;
     let ix = spl_stake_pool::instruction::set_manager(
         &program_id,
         &stake_pool,

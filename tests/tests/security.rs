@@ -27,10 +27,7 @@ async fn first_depositor_cannot_capture_prefunded_reserve() {
         ..PoolConfig::default()
     };
     let pool = create_pool(&mut env, PROGRAM_ID, &config).await;
-    let attacker = env.funded_keypair(10 * LAMPORTS_PER_SOL).await;
-    let account = env
-        .create_token_account(&pool.pool_mint.pubkey(), &attacker.pubkey())
-        .await;
+    let (attacker, account) = env.pool_user(&pool, 10 * LAMPORTS_PER_SOL).await;
     let ix = deposit_sol_instruction(
         &pool,
         &attacker.pubkey(),
@@ -51,10 +48,7 @@ async fn first_depositor_cannot_capture_prefunded_reserve() {
 async fn fee_account_that_blocks_withdrawals_is_bypassed() {
     let mut env = start().await;
     let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
-    let user = env.funded_keypair(10 * LAMPORTS_PER_SOL).await;
-    let account = env
-        .create_token_account(&pool.pool_mint.pubkey(), &user.pubkey())
-        .await;
+    let (user, account) = env.pool_user(&pool, 10 * LAMPORTS_PER_SOL).await;
     let ix = deposit_sol_instruction(
         &pool,
         &user.pubkey(),
@@ -109,10 +103,7 @@ async fn rounding_split_withdrawals_never_extract_value() {
         ..PoolConfig::default()
     };
     let pool = create_pool(&mut env, PROGRAM_ID, &config).await;
-    let user = env.funded_keypair(10 * LAMPORTS_PER_SOL).await;
-    let account = env
-        .create_token_account(&pool.pool_mint.pubkey(), &user.pubkey())
-        .await;
+    let (user, account) = env.pool_user(&pool, 10 * LAMPORTS_PER_SOL).await;
     let ix = deposit_sol_instruction(
         &pool,
         &user.pubkey(),
@@ -152,10 +143,7 @@ async fn withdraw_never_drains_reserve_below_rent() {
         ..PoolConfig::default()
     };
     let pool = create_pool(&mut env, PROGRAM_ID, &config).await;
-    let user = env.funded_keypair(10 * LAMPORTS_PER_SOL).await;
-    let account = env
-        .create_token_account(&pool.pool_mint.pubkey(), &user.pubkey())
-        .await;
+    let (user, account) = env.pool_user(&pool, 10 * LAMPORTS_PER_SOL).await;
     let ix = deposit_sol_instruction(&pool, &user.pubkey(), &account, &account, LAMPORTS_PER_SOL);
     env.send(&[ix], &[&user]).await.unwrap();
     // Someone's lamports leave the reserve accounting: the pool believes it holds more.
