@@ -22,6 +22,7 @@ grep -q "BEGIN SECURITY.TXT V1" target/deploy/p_stake_pool.so
 echo "security.txt embedded: ok"
 
 export CARGO_TARGET_DIR="$CACHE/target-host"
+export P_STAKE_POOL_SO_DIR="$ROOT/target/deploy"
 cargo test --manifest-path programs/Cargo.toml --locked
 RUST_LOG=error cargo test --locked -p p-stake-pool-tests -p p-stake-pool-client
 RUST_LOG=error cargo run --locked -q -p p-stake-pool-tests --example cu_benchmark

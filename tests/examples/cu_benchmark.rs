@@ -6,7 +6,7 @@ use p_stake_pool_tests::*;
 use solana_sdk::signature::{Keypair, Signer};
 use spl_stake_pool::state::{Fee, FeeType};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let mut env = start().await;
     let config = PoolConfig::default();
@@ -121,6 +121,6 @@ async fn main() {
         ));
     }
     println!("{table}");
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../benchmarks/cu.md");
+    let path = format!("{}/../benchmarks/cu.md", p_stake_pool_tests::manifest_dir());
     std::fs::write(path, table).unwrap();
 }

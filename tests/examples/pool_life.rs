@@ -9,7 +9,7 @@ fn sol(lamports: u64) -> f64 {
     lamports as f64 / LAMPORTS_PER_SOL as f64
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let mut env = start().await;
     let config = PoolConfig::default();

@@ -26,7 +26,14 @@ pub const LAMPORTS_PER_SOL: u64 = 1_000_000_000;
 /// Directory holding `p_stake_pool.so` (built by scripts/build-sbf.sh).
 pub fn deploy_dir() -> String {
     std::env::var("P_STAKE_POOL_SO_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target/deploy").to_string())
+        .unwrap_or_else(|_| format!("{}/../target/deploy", manifest_dir()))
+}
+
+/// The tests crate's directory in the checkout being run. The runtime CARGO_MANIFEST_DIR wins
+/// over the compile-time one: build caches are shared between clones, so a cached binary may
+/// have been compiled in another checkout.
+pub fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
 }
 
 /// A bank with both programs loaded.
