@@ -1,0 +1,254 @@
+//! Side-by-side runs: the same operations on a pool served by our `.so` and on a pool served
+//! by the SPL stake pool 2.2.0 native processor, in the same bank. After every step the two
+//! must agree on every observable: pool state (addresses aside), token balances, lamports,
+//! validator-list bytes, and the outcome (success, or the same error).
+
+use crate::{
+    create_pool, deposit_sol_instruction, spl_pool_state, update_instructions,
+    withdraw_sol_instruction, Env, Pool, PoolConfig, PROGRAM_ID, SPL_PROGRAM_ID,
+};
+use solana_program_test::BanksClientError;
+use solana_sdk::{
+    instruction::Instruction,
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
+};
+use spl_stake_pool::state::{FeeType, StakePool};
+
+/// Which program a twin half runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Ours,
+    Reference,
+}
+
+/// One person using both pools: same keypair, one token account per pool mint.
+pub struct TwinUser {
+    pub keypair: Keypair,
+    pub ours: Pubkey,
+    pub reference: Pubkey,
+}
+
+impl TwinUser {
+    pub fn account(&self, side: Side) -> Pubkey {
+        match side {
+            Side::Ours => self.ours,
+            Side::Reference => self.reference,
+        }
+    }
+}
+
+/// The same pool on both programs.
+pub struct Twin {
+    pub ours: Pool,
+    pub reference: Pool,
+    pub users: Vec<TwinUser>,
+}
+
+impl Twin {
+    pub async fn create(env: &mut Env, config: &PoolConfig) -> Self {
+        let ours = create_pool(env, PROGRAM_ID, config).await;
+        let reference = create_pool(env, SPL_PROGRAM_ID, config).await;
+        Self {
+            ours,
+            reference,
+            users: Vec::new(),
+        }
+    }
+
+    pub fn pool(&self, side: Side) -> &Pool {
+        match side {
+            Side::Ours => &self.ours,
+            Side::Reference => &self.reference,
+        }
+    }
+
+    /// Adds a funded user with a token account on each pool; returns its index.
+    pub async fn add_user(&mut self, env: &mut Env, lamports: u64) -> usize {
+        let keypair = env.funded_keypair(lamports).await;
+        let ours = env
+            .create_token_account(&self.ours.pool_mint.pubkey(), &keypair.pubkey())
+            .await;
+        let reference = env
+            .create_token_account(&self.reference.pool_mint.pubkey(), &keypair.pubkey())
+            .await;
+        self.users.push(TwinUser {
+            keypair,
+            ours,
+            reference,
+        });
+        self.users.len() - 1
+    }
+
+    /// Sends the instructions `build` makes for each side; both must end the same way.
+    pub async fn run(
+        &self,
+        env: &mut Env,
+        signers: &[&Keypair],
+        build: impl Fn(&Pool, Side) -> Vec<Instruction>,
+    ) -> Result<(), BanksClientError> {
+        let ours = env.send(&build(&self.ours, Side::Ours), signers).await;
+        let reference = env
+            .send(&build(&self.reference, Side::Reference), signers)
+            .await;
+        assert_eq!(
+            ours.as_ref().map_err(outcome),
+            reference.as_ref().map_err(outcome),
+            "the two programs ended differently"
+        );
+        ours
+    }
+
+    /// SOL deposit by `user`, referral to `referrer`.
+    pub async fn deposit_sol(&self, env: &mut Env, user: usize, referrer: usize, lamports: u64) {
+        let (user, referrer) = (&self.users[user], &self.users[referrer]);
+        self.run(env, &[&user.keypair], |pool, side| {
+            vec![deposit_sol_instruction(
+                pool,
+                &user.keypair.pubkey(),
+                &user.account(side),
+                &referrer.account(side),
+                lamports,
+            )]
+        })
+        .await
+        .unwrap();
+    }
+
+    /// SOL withdrawal of `pool_tokens` by `user`; returns the lamports each side paid out.
+    pub async fn withdraw_sol(&self, env: &mut Env, user: usize, pool_tokens: u64) -> u64 {
+        let user = &self.users[user];
+        let destinations = [Keypair::new().pubkey(), Keypair::new().pubkey()];
+        self.run(env, &[&user.keypair], |pool, side| {
+            vec![withdraw_sol_instruction(
+                pool,
+                &user.keypair.pubkey(),
+                &user.account(side),
+                &destinations[side as usize],
+                pool_tokens,
+            )]
+        })
+        .await
+        .unwrap();
+        let paid = [
+            env.lamports(&destinations[0]).await,
+            env.lamports(&destinations[1]).await,
+        ];
+        assert_eq!(paid[0], paid[1], "lamports paid out differ");
+        paid[0]
+    }
+
+    /// Sends the same lamports to both reserves (counted as reward at the next update).
+    pub async fn reward_reserves(&self, env: &mut Env, lamports: u64) {
+        env.transfer(&self.ours.reserve_stake, lamports).await;
+        env.transfer(&self.reference.reserve_stake, lamports).await;
+    }
+
+    /// The full update of a pool without validators, on both sides.
+    pub async fn update(&self, env: &mut Env) {
+        self.run(env, &[], |pool, _| update_instructions(pool))
+            .await
+            .unwrap();
+    }
+
+    pub async fn set_fee(&self, env: &mut Env, fee: FeeType) -> Result<(), BanksClientError> {
+        let managers = [
+            self.ours.manager.insecure_clone(),
+            self.reference.manager.insecure_clone(),
+        ];
+        let ours = env
+            .send(
+                &[set_fee_instruction(&self.ours, fee.clone())],
+                &[&managers[0]],
+            )
+            .await;
+        let reference = env
+            .send(
+                &[set_fee_instruction(&self.reference, fee)],
+                &[&managers[1]],
+            )
+            .await;
+        assert_eq!(
+            ours.as_ref().map_err(outcome),
+            reference.as_ref().map_err(outcome)
+        );
+        ours
+    }
+
+    /// Every observable the two pools expose must be equal.
+    pub async fn assert_same(&self, env: &mut Env) {
+        let ours = normalized(spl_pool_state(env, &self.ours).await);
+        let reference = normalized(spl_pool_state(env, &self.reference).await);
+        assert_eq!(ours, reference, "pool state differs from the reference");
+        for (label, a, b) in [
+            (
+                "manager fee account",
+                self.ours.manager_fee_account,
+                self.reference.manager_fee_account,
+            ),
+            (
+                "pool mint supply",
+                self.ours.pool_mint.pubkey(),
+                self.reference.pool_mint.pubkey(),
+            ),
+        ] {
+            let (a, b) = if label == "pool mint supply" {
+                (env.mint_supply(&a).await, env.mint_supply(&b).await)
+            } else {
+                (env.token_balance(&a).await, env.token_balance(&b).await)
+            };
+            assert_eq!(a, b, "{label} differs");
+        }
+        for (i, user) in self.users.iter().enumerate() {
+            let a = env.token_balance(&user.ours).await;
+            let b = env.token_balance(&user.reference).await;
+            assert_eq!(a, b, "user {i} pool tokens differ");
+        }
+        assert_eq!(
+            env.lamports(&self.ours.reserve_stake).await,
+            env.lamports(&self.reference.reserve_stake).await,
+            "reserve lamports differ"
+        );
+        let ours = env
+            .account(&self.ours.validator_list.pubkey())
+            .await
+            .unwrap();
+        let reference = env
+            .account(&self.reference.validator_list.pubkey())
+            .await
+            .unwrap();
+        assert_eq!(ours.data, reference.data, "validator list bytes differ");
+    }
+}
+
+fn set_fee_instruction(pool: &Pool, fee: FeeType) -> Instruction {
+    spl_stake_pool::instruction::set_fee(
+        &pool.program_id,
+        &pool.stake_pool.pubkey(),
+        &pool.manager.pubkey(),
+        fee,
+    )
+}
+
+/// A failed transaction's error, comparable across the two programs.
+fn outcome(error: &BanksClientError) -> String {
+    match error {
+        BanksClientError::TransactionError(error) => format!("{error:?}"),
+        BanksClientError::SimulationError { err, .. } => format!("{err:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The pool state with every per-pool address (and the PDA bump) blanked, so two pools with
+/// different keys but the same history compare equal.
+pub fn normalized(mut state: StakePool) -> StakePool {
+    state.manager = Pubkey::default();
+    state.staker = Pubkey::default();
+    state.stake_deposit_authority = Pubkey::default();
+    state.stake_withdraw_bump_seed = 0;
+    state.validator_list = Pubkey::default();
+    state.reserve_stake = Pubkey::default();
+    state.pool_mint = Pubkey::default();
+    state.manager_fee_account = Pubkey::default();
+    state
+}
