@@ -275,59 +275,110 @@ impl Env {
         decimals: u8,
         freeze: Option<&Pubkey>,
     ) {
-        let payer = self.payer();
-        let rent = self.rent_exempt(82).await;
-        self.send(
-            &[
-                solana_system_interface::instruction::create_account(
-                    &payer.pubkey(),
-                    &mint.pubkey(),
-                    rent,
-                    82,
-                    &spl_token_interface::id(),
-                ),
-                spl_token_interface::instruction::initialize_mint2(
-                    &spl_token_interface::id(),
-                    &mint.pubkey(),
-                    authority,
-                    freeze,
-                    decimals,
-                )
-                .unwrap(),
-            ],
-            &[mint],
+        self.create_mint_with(
+            mint,
+            authority,
+            decimals,
+            freeze,
+            &spl_token_interface::id(),
+            &[],
         )
         .await
-        .unwrap();
     }
 
-    /// Creates a legacy SPL Token account and returns its address.
-    pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+    /// Creates a mint on `token_program` (legacy Token or Token-2022) with Token-2022
+    /// `extensions` initialized before the mint itself.
+    pub async fn create_mint_with(
+        &mut self,
+        mint: &Keypair,
+        authority: &Pubkey,
+        decimals: u8,
+        freeze: Option<&Pubkey>,
+        token_program: &Pubkey,
+        extensions: &[MintExtension],
+    ) {
+        use spl_token_2022_interface::{extension::ExtensionType, state::Mint};
+        let types: Vec<ExtensionType> = extensions.iter().map(MintExtension::kind).collect();
+        let len = ExtensionType::try_calculate_account_len::<Mint>(&types).unwrap();
+        let payer = self.payer();
+        let rent = self.rent_exempt(len).await;
+        let mut instructions = vec![solana_system_interface::instruction::create_account(
+            &payer.pubkey(),
+            &mint.pubkey(),
+            rent,
+            len as u64,
+            token_program,
+        )];
+        for extension in extensions {
+            instructions.push(extension.initialize(token_program, &mint.pubkey(), authority));
+        }
+        instructions.push(
+            spl_token_2022_interface::instruction::initialize_mint2(
+                token_program,
+                &mint.pubkey(),
+                authority,
+                freeze,
+                decimals,
+            )
+            .unwrap(),
+        );
+        self.send(&instructions, &[mint]).await.unwrap();
+    }
+
+    /// Creates a token account of `mint` (on whichever token program owns it), sized for the
+    /// account extensions the mint requires, plus `extensions`; returns its address.
+    pub async fn create_token_account_with(
+        &mut self,
+        mint: &Pubkey,
+        owner: &Pubkey,
+        extensions: &[spl_token_2022_interface::extension::ExtensionType],
+    ) -> Pubkey {
+        use spl_token_2022_interface::extension::{account_len, ExtensionType};
+        let mint_account = self.account(mint).await.unwrap();
+        let token_program = mint_account.owner;
+        let len = if token_program == spl_token_interface::id() {
+            spl_token_interface::state::Account::LEN
+        } else {
+            account_len::try_calculate_account_len_from_mint_data(&mint_account.data, extensions)
+                .unwrap()
+        };
         let account = Keypair::new();
         let payer = self.payer();
-        let rent = self.rent_exempt(165).await;
-        self.send(
-            &[
-                solana_system_interface::instruction::create_account(
-                    &payer.pubkey(),
-                    &account.pubkey(),
-                    rent,
-                    165,
-                    &spl_token_interface::id(),
-                ),
-                spl_token_interface::instruction::initialize_account3(
-                    &spl_token_interface::id(),
-                    &account.pubkey(),
-                    mint,
-                    owner,
-                )
-                .unwrap(),
-            ],
-            &[&account],
-        )
-        .await
-        .unwrap();
+        let rent = self.rent_exempt(len).await;
+        let mut instructions = vec![solana_system_interface::instruction::create_account(
+            &payer.pubkey(),
+            &account.pubkey(),
+            rent,
+            len as u64,
+            &token_program,
+        )];
+        for extension in extensions {
+            if *extension == ExtensionType::ImmutableOwner {
+                instructions.push(
+                    spl_token_2022_interface::instruction::initialize_immutable_owner(
+                        &token_program,
+                        &account.pubkey(),
+                    )
+                    .unwrap(),
+                );
+            }
+        }
+        instructions.push(
+            spl_token_2022_interface::instruction::initialize_account3(
+                &token_program,
+                &account.pubkey(),
+                mint,
+                owner,
+            )
+            .unwrap(),
+        );
+        self.send(&instructions, &[&account]).await.unwrap();
         account.pubkey()
+    }
+
+    /// Creates a token account of `mint` and returns its address.
+    pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+        self.create_token_account_with(mint, owner, &[]).await
     }
 
     /// A user of `pool`: a system account holding `lamports` and an empty token account of
@@ -388,6 +439,79 @@ impl Env {
     }
 }
 
+/// A Token-2022 mint extension a test pool mint can carry.
+#[derive(Clone, Copy, Debug)]
+pub enum MintExtension {
+    /// Allowed by SPL: transfer fee of `basis_points`, capped at `maximum`.
+    TransferFee { basis_points: u16, maximum: u64 },
+    /// Allowed by SPL.
+    MetadataPointer,
+    /// Allowed by SPL: interest at `rate` basis points.
+    InterestBearing { rate: i16 },
+    /// Refused by SPL: could close the pool mint.
+    MintCloseAuthority,
+    /// Refused by SPL: pool tokens could not move.
+    NonTransferable,
+    /// Refused by SPL: someone could move everyone's pool tokens.
+    PermanentDelegate,
+}
+
+impl MintExtension {
+    pub fn kind(&self) -> spl_token_2022_interface::extension::ExtensionType {
+        use spl_token_2022_interface::extension::ExtensionType;
+        match self {
+            Self::TransferFee { .. } => ExtensionType::TransferFeeConfig,
+            Self::MetadataPointer => ExtensionType::MetadataPointer,
+            Self::InterestBearing { .. } => ExtensionType::InterestBearingConfig,
+            Self::MintCloseAuthority => ExtensionType::MintCloseAuthority,
+            Self::NonTransferable => ExtensionType::NonTransferable,
+            Self::PermanentDelegate => ExtensionType::PermanentDelegate,
+        }
+    }
+
+    /// The instruction that initializes this extension on an uninitialized mint.
+    fn initialize(&self, token_program: &Pubkey, mint: &Pubkey, authority: &Pubkey) -> Instruction {
+        use spl_token_2022_interface::{extension, instruction};
+        match *self {
+            Self::TransferFee {
+                basis_points,
+                maximum,
+            } => extension::transfer_fee::instruction::initialize_transfer_fee_config(
+                token_program,
+                mint,
+                Some(authority),
+                Some(authority),
+                basis_points,
+                maximum,
+            ),
+            Self::MetadataPointer => extension::metadata_pointer::instruction::initialize(
+                token_program,
+                mint,
+                Some(*authority),
+                Some(*mint),
+            ),
+            Self::InterestBearing { rate } => {
+                extension::interest_bearing_mint::instruction::initialize(
+                    token_program,
+                    mint,
+                    Some(*authority),
+                    rate,
+                )
+            }
+            Self::MintCloseAuthority => {
+                instruction::initialize_mint_close_authority(token_program, mint, Some(authority))
+            }
+            Self::NonTransferable => {
+                instruction::initialize_non_transferable_mint(token_program, mint)
+            }
+            Self::PermanentDelegate => {
+                instruction::initialize_permanent_delegate(token_program, mint, authority)
+            }
+        }
+        .unwrap()
+    }
+}
+
 /// Fees and options for a new pool.
 #[derive(Clone, Debug)]
 pub struct PoolConfig {
@@ -398,6 +522,10 @@ pub struct PoolConfig {
     pub max_validators: u32,
     /// Lamports in the reserve above rent at creation (minted to the manager).
     pub reserve_extra: u64,
+    /// Legacy SPL Token or Token-2022.
+    pub token_program: Pubkey,
+    /// Token-2022 extensions on the pool mint.
+    pub mint_extensions: Vec<MintExtension>,
 }
 
 impl Default for PoolConfig {
@@ -418,6 +546,8 @@ impl Default for PoolConfig {
             referral_fee: 20,
             max_validators: 10,
             reserve_extra: 0,
+            token_program: spl_token_interface::id(),
+            mint_extensions: Vec::new(),
         }
     }
 }
@@ -433,6 +563,7 @@ pub struct Pool {
     pub manager: Keypair,
     pub staker: Keypair,
     pub withdraw_authority: Pubkey,
+    pub token_program: Pubkey,
 }
 
 impl Pool {
@@ -444,7 +575,7 @@ impl Pool {
             reserve_stake: self.reserve_stake,
             pool_mint: self.pool_mint.pubkey(),
             manager_fee_account: self.manager_fee_account,
-            token_program_id: spl_token_interface::id(),
+            token_program_id: self.token_program,
         }
     }
 
@@ -469,8 +600,15 @@ pub async fn prepare_pool(env: &mut Env, program_id: Pubkey, config: &PoolConfig
     let staker = Keypair::new();
     let (withdraw_authority, _) =
         spl_stake_pool::find_withdraw_authority_program_address(&program_id, &stake_pool.pubkey());
-    env.create_mint(&pool_mint, &withdraw_authority, 9, None)
-        .await;
+    env.create_mint_with(
+        &pool_mint,
+        &withdraw_authority,
+        9,
+        None,
+        &config.token_program,
+        &config.mint_extensions,
+    )
+    .await;
     let manager_fee_account = env
         .create_token_account(&pool_mint.pubkey(), &manager.pubkey())
         .await;
@@ -500,6 +638,7 @@ pub async fn prepare_pool(env: &mut Env, program_id: Pubkey, config: &PoolConfig
         manager,
         staker,
         withdraw_authority,
+        token_program: config.token_program,
     }
 }
 
@@ -519,7 +658,7 @@ pub fn initialize_instruction(
         &pool.reserve_stake,
         &pool.pool_mint.pubkey(),
         &pool.manager_fee_account,
-        &spl_token_interface::id(),
+        &pool.token_program,
         deposit_authority,
         config.epoch_fee,
         config.withdrawal_fee,
@@ -564,7 +703,7 @@ pub fn deposit_sol_instruction(
         &pool.manager_fee_account,
         referrer,
         &pool.pool_mint.pubkey(),
-        &spl_token_interface::id(),
+        &pool.token_program,
         lamports,
     )
 }
@@ -587,7 +726,7 @@ pub fn withdraw_sol_instruction(
         destination,
         &pool.manager_fee_account,
         &pool.pool_mint.pubkey(),
-        &spl_token_interface::id(),
+        &pool.token_program,
         pool_tokens,
     )
 }
@@ -617,7 +756,7 @@ pub fn update_instructions(pool: &Pool) -> Vec<Instruction> {
             &pool.reserve_stake,
             &pool.manager_fee_account,
             &pool.pool_mint.pubkey(),
-            &spl_token_interface::id(),
+            &pool.token_program,
         ),
         spl_stake_pool::instruction::cleanup_removed_validator_entries(
             &pool.program_id,

@@ -97,3 +97,80 @@ async fn sol_pool_history_matches_reference() {
         twin.assert_same(&mut env).await;
     }
 }
+
+/// A Token-2022 pool whose mint carries every kind of extension SPL allows, including a
+/// transfer fee that bites on the withdrawal fee's transfer to the manager.
+#[tokio::test]
+async fn token_2022_pool_with_allowed_extensions_matches_reference() {
+    let mut env = start().await;
+    let config = PoolConfig {
+        token_program: spl_token_2022_interface::id(),
+        mint_extensions: vec![
+            MintExtension::TransferFee {
+                basis_points: 50,
+                maximum: 5_000_000,
+            },
+            MintExtension::MetadataPointer,
+            MintExtension::InterestBearing { rate: 250 },
+        ],
+        ..PoolConfig::default()
+    };
+    let mut twin = Twin::create(&mut env, &config).await;
+    let alice = twin.add_user(&mut env, 100 * LAMPORTS_PER_SOL).await;
+    let bob = twin.add_user(&mut env, 100 * LAMPORTS_PER_SOL).await;
+    twin.deposit_sol(&mut env, alice, bob, 20 * LAMPORTS_PER_SOL)
+        .await;
+    twin.deposit_sol(&mut env, bob, alice, 5 * LAMPORTS_PER_SOL + 3)
+        .await;
+    twin.assert_same(&mut env).await;
+    for round in 0..2u64 {
+        twin.reward_reserves(&mut env, 80_000_000 + round).await;
+        env.next_epoch().await;
+        twin.update(&mut env).await;
+        twin.assert_same(&mut env).await;
+        let tokens = env.token_balance(&twin.users[alice].ours).await;
+        twin.withdraw_sol(&mut env, alice, tokens / 2).await;
+        twin.assert_same(&mut env).await;
+    }
+}
+
+/// Mint extensions that would let someone close, freeze in place or move the pool token are
+/// refused at Initialize by both programs with the same error.
+#[tokio::test]
+async fn token_2022_mint_with_refused_extension_fails_like_reference() {
+    let mut env = start().await;
+    for extension in [
+        MintExtension::MintCloseAuthority,
+        MintExtension::NonTransferable,
+        MintExtension::PermanentDelegate,
+    ] {
+        let config = PoolConfig {
+            token_program: spl_token_2022_interface::id(),
+            mint_extensions: vec![MintExtension::MetadataPointer, extension],
+            ..PoolConfig::default()
+        };
+        let mut outcomes = Vec::new();
+        for program_id in [PROGRAM_ID, SPL_PROGRAM_ID] {
+            let pool = prepare_pool(&mut env, program_id, &config).await;
+            let before = env.snapshot(&pool.state_addresses()).await;
+            let result = env
+                .send(
+                    &[initialize_instruction(&pool, &config, None)],
+                    &[&pool.manager],
+                )
+                .await;
+            outcomes.push(instruction_error(result));
+            assert_eq!(env.snapshot(&pool.state_addresses()).await, before);
+        }
+        assert_eq!(
+            outcomes,
+            vec![
+                solana_sdk::instruction::InstructionError::Custom(
+                    StakePoolError::UnsupportedMintExtension as u32
+                );
+                2
+            ],
+            "{extension:?}"
+        );
+    }
+}
