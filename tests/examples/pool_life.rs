@@ -39,24 +39,25 @@ async fn main() {
         println!("{name} deposits {:.3} SOL ({cu} CU)", sol(amount));
         users.push((name, keypair, account, amount));
     }
-    println!("\n| epoch | total SOL | LST supply | SOL per LST | fee minted (LST) |");
-    println!("|---:|---:|---:|---:|---:|");
+    println!("\n| epoch | total SOL | LST supply | SOL per LST | fee minted (LST) | update CU |");
+    println!("|---:|---:|---:|---:|---:|---:|");
     for epoch_round in 0..5u64 {
-        // Rewards: ~0.02% of the pool per epoch arrives in the reserve.
+        // Rewards: ~0.2% of the pool per epoch arrives in the reserve.
         let state = spl_pool_state(&mut env, &pool).await;
         env.transfer(
             &pool.reserve_stake,
-            state.total_lamports / 5000 + epoch_round * 1_000_000,
+            state.total_lamports / 500 + epoch_round * 1_000_000,
         )
         .await;
         env.next_epoch().await;
         let fee_before = env.token_balance(&pool.manager_fee_account).await;
         let update = update_instructions(&pool);
+        let cu = env.measure(&update, &[]).await.total;
         env.send(&update, &[]).await.unwrap();
         let state = spl_pool_state(&mut env, &pool).await;
         let fee = env.token_balance(&pool.manager_fee_account).await - fee_before;
         println!(
-            "| {} | {:.6} | {:.6} | {:.9} | {:.6} |",
+            "| {} | {:.6} | {:.6} | {:.9} | {:.6} | {cu} |",
             state.last_update_epoch,
             sol(state.total_lamports),
             sol(state.pool_token_supply),
