@@ -39,7 +39,9 @@ rm -f "$ROOT/programs/target/deploy/p_stake_pool.so"
 touch "$ROOT/programs/p-stake-pool/src/lib.rs"
 llvm-as-22 "$SBF_DIR/i128shim.ll" -o "$SHIM"
 
-if [ "$ARCH" = v3 ]; then CPU=v4; else CPU=v2; fi
+# For v3 (cpu v4) LLVM 23 lowers big `match`es to jump tables using `gotox` (opcode 0x0d),
+# which sbpf-linker 0.2.6 cannot parse: switch them off there (v0 never emits them).
+if [ "$ARCH" = v3 ]; then CPU=v4; EXTRA_RUSTFLAGS="-C jump-tables=no"; else CPU=v2; EXTRA_RUSTFLAGS=""; fi
 CARGO_REGISTRY=${CARGO_HOME:-$HOME/.cargo}
 # Paths are remapped so the binary does not depend on where the repository or the registry
 # live: two builds of the same source give the same bytes.
@@ -49,7 +51,7 @@ export RUSTFLAGS="-C panic=abort -C relocation-model=static -C target-cpu=$CPU \
  -C link-arg=--llvm-args=--disable-movsx -C link-arg=--llvm-args=--disable-ldsx \
  -C link-arg=--llvm-args=--disable-bswap -C link-arg=$SHIM \
  --remap-path-prefix=$ROOT=/p-stake-pool --remap-path-prefix=$CARGO_REGISTRY=/cargo \
- --remap-path-prefix=/usr/lib/rustlib/src/rust=/rustc"
+ --remap-path-prefix=/usr/lib/rustlib/src/rust=/rustc $EXTRA_RUSTFLAGS"
 BUILD_DIR=$(mktemp -d)
 trap 'rm -rf "$BUILD_DIR"' EXIT
 # sbpf-linker writes ./target/deploy/<crate>.so relative to its working directory.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets everything up on a fresh Debian machine and runs every test:
-#   toolchain -> SBF build (v0 and v3) -> reproducible-build check -> program unit and property
+#   toolchain -> SBF build (v0; v3 later) -> reproducible-build check -> program unit and property
 #   tests -> integration tests in a solana-program-test bank -> CU benchmark (benchmarks/cu.md).
 # Builds are cached under $HOME/.cache/p-stake-pool so repeated runs are fast.
 set -euo pipefail
@@ -25,4 +25,7 @@ export CARGO_TARGET_DIR="$CACHE/target-host"
 export P_STAKE_POOL_SO_DIR="$ROOT/target/deploy"
 cargo test --manifest-path programs/Cargo.toml --locked
 RUST_LOG=error cargo test --locked -p p-stake-pool-tests -p p-stake-pool-client
+# The same integration suites against the SBPF v3 build.
+./scripts/build-sbf.sh --v3
+P_STAKE_POOL_SO_DIR="$ROOT/target/deploy/v3" RUST_LOG=error cargo test --locked -p p-stake-pool-tests
 RUST_LOG=error cargo run --locked -q -p p-stake-pool-tests --example cu_benchmark
