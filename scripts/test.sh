@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up on a fresh Debian machine and runs every test:
-#   toolchain -> SBF build (v0; v3 later) -> reproducible-build check -> program unit and property
-#   tests -> integration tests in a solana-program-test bank -> CU benchmark (benchmarks/cu.md).
+#   toolchain -> SBF build (v0) -> reproducible-build check -> program unit and property
+#   tests -> integration tests in a solana-program-test bank (v0 .so, then v3 .so) -> CU benchmark.
 # Builds are cached under $HOME/.cache/p-stake-pool so repeated runs are fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -16,7 +16,8 @@ async fn main() {
     let init = initialize_instruction(&pool, &config, None);
     rows.push((
         "Initialize".into(),
-        env.measure(&[init.clone()], &[&pool.manager]).await,
+        env.measure(std::slice::from_ref(&init), &[&pool.manager])
+            .await,
         "-",
     ));
     env.send(&[init], &[&pool.manager]).await.unwrap();
@@ -31,7 +32,7 @@ async fn main() {
     );
     rows.push((
         "DepositSol (fee + referral: 3 mints)".into(),
-        env.measure(&[deposit.clone()], &[&user]).await,
+        env.measure(std::slice::from_ref(&deposit), &[&user]).await,
         "30,283",
     ));
     env.send(&[deposit], &[&user]).await.unwrap();

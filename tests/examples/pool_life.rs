@@ -34,7 +34,10 @@ async fn main() {
             &pool.manager_fee_account,
             amount,
         );
-        let cu = env.measure(&[ix.clone()], &[&keypair]).await.total;
+        let cu = env
+            .measure(std::slice::from_ref(&ix), &[&keypair])
+            .await
+            .total;
         env.send(&[ix], &[&keypair]).await.unwrap();
         println!("{name} deposits {:.3} SOL ({cu} CU)", sol(amount));
         users.push((name, keypair, account, amount));

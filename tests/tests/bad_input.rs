@@ -13,6 +13,9 @@ use spl_stake_pool::{
     state::{Fee, FeeType},
 };
 
+/// Builds one bad-input case's instruction for a prepared pool.
+type InstructionFor = Box<dyn Fn(&Pool) -> Instruction>;
+
 struct Fixture {
     env: Env,
     ours: Pool,
@@ -766,7 +769,7 @@ async fn update_instructions_bad_input() {
 async fn initialize_bad_input() {
     let mut env = start().await;
     let config = PoolConfig::default();
-    let mut cases: Vec<(InstructionError, Box<dyn Fn(&Pool) -> Instruction>)> = Vec::new();
+    let mut cases: Vec<(InstructionError, InstructionFor)> = Vec::new();
     let config_for = config.clone();
     let base = move |p: &Pool| initialize_instruction(p, &config_for, None);
     let b = base.clone();

@@ -88,6 +88,8 @@ fn quotient_digit(
     divisor_high: u64,
     divisor_low: u64,
 ) -> (u64, u64) {
+    // The divisor is normalized (top bit set), so `divisor_high` is never zero.
+    #[allow(clippy::arithmetic_side_effects)]
     let mut quotient = partial / divisor_high;
     let mut remainder_hat = partial.wrapping_sub(quotient.wrapping_mul(divisor_high));
     while quotient >= DIGIT_BASE
@@ -115,11 +117,12 @@ pub fn div_rem_u128_by_u64(numerator: u128, divisor: u64) -> Option<(u128, u64)>
     }
     let high = (numerator >> 64) as u64;
     let low = numerator as u64;
+    // `divisor` is non-zero from here on, so the checked forms compile to plain divisions.
     if high == 0 {
-        return Some(((low / divisor) as u128, low % divisor));
+        return Some((low.checked_div(divisor)? as u128, low.checked_rem(divisor)?));
     }
-    let quotient_high = high / divisor;
-    let (quotient_low, remainder) = div_two_words_by_word(high % divisor, low, divisor);
+    let quotient_high = high.checked_div(divisor)?;
+    let (quotient_low, remainder) = div_two_words_by_word(high.checked_rem(divisor)?, low, divisor);
     Some((join(quotient_low, quotient_high), remainder))
 }
 

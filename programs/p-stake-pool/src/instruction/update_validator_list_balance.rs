@@ -10,7 +10,7 @@
 //!   4. `[]` Clock sysvar
 //!   5. `[]` Stake history sysvar
 //!   6. `[]` Stake program
-//!   7.. `[w]` N pairs of validator stake and transient stake accounts
+//!   7. `[w]` N pairs of validator stake and transient stake accounts, from index 7 on
 //!
 //! Data: start index u32, no_merge bool.
 //!
