@@ -212,6 +212,39 @@ impl Env {
         panic!("epoch rewards period did not end");
     }
 
+    /// A vote account (node = a fresh identity) with `commission` percent, ready to earn
+    /// credits with `ProgramTestContext::increment_vote_account_credits`.
+    pub async fn create_vote_account(&mut self, commission: u8) -> Pubkey {
+        let vote = Keypair::new();
+        let node = Keypair::new();
+        let payer = self.payer();
+        let space = solana_vote_interface::state::VoteStateV4::size_of();
+        let rent = self.rent_exempt(space).await;
+        let instructions = solana_vote_interface::instruction::create_account_with_config(
+            &payer.pubkey(),
+            &vote.pubkey(),
+            &solana_vote_interface::state::VoteInit {
+                node_pubkey: node.pubkey(),
+                authorized_voter: node.pubkey(),
+                authorized_withdrawer: node.pubkey(),
+                commission,
+            },
+            rent,
+            solana_vote_interface::instruction::CreateVoteAccountConfig {
+                space: space as u64,
+                ..Default::default()
+            },
+        );
+        self.send(&instructions, &[&vote, &node]).await.unwrap();
+        vote.pubkey()
+    }
+
+    /// Credits votes to `vote` in the current epoch, so its delegators earn inflation rewards
+    /// at the next epoch boundary.
+    pub fn credit_votes(&mut self, vote: &Pubkey, credits: u64) {
+        self.ctx.increment_vote_account_credits(vote, credits);
+    }
+
     /// Token balance of a token account.
     pub async fn token_balance(&mut self, address: &Pubkey) -> u64 {
         let account = self.account(address).await.unwrap();
@@ -770,6 +803,33 @@ pub fn update_instructions(pool: &Pool) -> Vec<Instruction> {
 pub async fn spl_pool_state(env: &mut Env, pool: &Pool) -> spl_stake_pool::state::StakePool {
     let account = env.account(&pool.stake_pool.pubkey()).await.unwrap();
     borsh::BorshDeserialize::deserialize(&mut account.data.as_slice()).unwrap()
+}
+
+/// Decodes a validator list with the reference's own state type.
+pub async fn spl_validator_list(
+    env: &mut Env,
+    pool: &Pool,
+) -> spl_stake_pool::state::ValidatorList {
+    let account = env.account(&pool.validator_list.pubkey()).await.unwrap();
+    borsh::BorshDeserialize::deserialize(&mut account.data.as_slice()).unwrap()
+}
+
+/// The reference client's full epoch update (list chunks, then pool balance and cleanup),
+/// built from the pool's current state.
+pub async fn full_update_instructions(env: &mut Env, pool: &Pool) -> Vec<Vec<Instruction>> {
+    let state = spl_pool_state(env, pool).await;
+    let list = spl_validator_list(env, pool).await;
+    let (list_updates, finals) = spl_stake_pool::instruction::update_stake_pool(
+        &pool.program_id,
+        &state,
+        &list,
+        &pool.stake_pool.pubkey(),
+        false,
+    );
+    let mut transactions: Vec<Vec<Instruction>> =
+        list_updates.into_iter().map(|ix| vec![ix]).collect();
+    transactions.push(finals);
+    transactions
 }
 
 /// The instruction error of a failed transaction.

@@ -99,6 +99,99 @@ impl Twin {
         ours
     }
 
+    /// Like `run`, with each side's own signers (each pool has its own staker and manager).
+    pub async fn run_signed(
+        &self,
+        env: &mut Env,
+        build: impl Fn(&Pool, Side) -> (Vec<Instruction>, Vec<Keypair>),
+    ) -> Result<(), BanksClientError> {
+        let mut outcomes = Vec::new();
+        for side in [Side::Ours, Side::Reference] {
+            let (instructions, signers) = build(self.pool(side), side);
+            let signers: Vec<&Keypair> = signers.iter().collect();
+            outcomes.push(env.send(&instructions, &signers).await);
+        }
+        let reference = outcomes.pop().unwrap();
+        let ours = outcomes.pop().unwrap();
+        assert_eq!(
+            ours.as_ref().map_err(outcome),
+            reference.as_ref().map_err(outcome),
+            "the two programs ended differently"
+        );
+        ours
+    }
+
+    /// The staker adds `vote` to both pools.
+    pub async fn add_validator(
+        &self,
+        env: &mut Env,
+        vote: &Pubkey,
+    ) -> Result<(), BanksClientError> {
+        let states = [
+            crate::spl_pool_state(env, &self.ours).await,
+            crate::spl_pool_state(env, &self.reference).await,
+        ];
+        self.run_signed(env, |pool, side| {
+            let ix = spl_stake_pool::instruction::add_validator_to_pool_with_vote(
+                &pool.program_id,
+                &states[side as usize],
+                &pool.stake_pool.pubkey(),
+                vote,
+                None,
+            );
+            (vec![ix], vec![pool.staker.insecure_clone()])
+        })
+        .await
+    }
+
+    /// The staker removes `vote` from both pools.
+    pub async fn remove_validator(
+        &self,
+        env: &mut Env,
+        vote: &Pubkey,
+    ) -> Result<(), BanksClientError> {
+        let states = [
+            crate::spl_pool_state(env, &self.ours).await,
+            crate::spl_pool_state(env, &self.reference).await,
+        ];
+        let list = crate::spl_validator_list(env, &self.ours).await;
+        let transient_seed = list
+            .validators
+            .iter()
+            .find(|v| v.vote_account_address == *vote)
+            .map_or(0, |v| u64::from(v.transient_seed_suffix));
+        self.run_signed(env, |pool, side| {
+            let ix = spl_stake_pool::instruction::remove_validator_from_pool_with_vote(
+                &pool.program_id,
+                &states[side as usize],
+                &pool.stake_pool.pubkey(),
+                vote,
+                None,
+                transient_seed,
+            );
+            (vec![ix], vec![pool.staker.insecure_clone()])
+        })
+        .await
+    }
+
+    /// The reference client's full epoch update (any number of validators) on both sides,
+    /// transaction by transaction.
+    pub async fn full_update(&self, env: &mut Env) {
+        let ours = crate::full_update_instructions(env, &self.ours).await;
+        let reference = crate::full_update_instructions(env, &self.reference).await;
+        assert_eq!(ours.len(), reference.len());
+        for (a, b) in ours.into_iter().zip(reference) {
+            let outcome_ours = env.send(&a, &[]).await;
+            let outcome_reference = env.send(&b, &[]).await;
+            assert_eq!(
+                outcome_ours.as_ref().map_err(outcome),
+                outcome_reference.as_ref().map_err(outcome),
+                "update step ended differently"
+            );
+            outcome_ours.unwrap();
+        }
+    }
+
     /// SOL deposit by `user`, referral to `referrer`.
     pub async fn deposit_sol(&self, env: &mut Env, user: usize, referrer: usize, lamports: u64) {
         let (user, referrer) = (&self.users[user], &self.users[referrer]);

@@ -174,3 +174,88 @@ async fn token_2022_mint_with_refused_extension_fails_like_reference() {
         );
     }
 }
+
+/// Validators with real inflation rewards: add, earn across epochs, remove, and the epoch
+/// update moving everything back to the reserve, identical to the reference at every step.
+#[tokio::test]
+async fn validators_with_real_rewards_match_reference() {
+    let mut env = start().await;
+    let config = PoolConfig {
+        reserve_extra: 10 * LAMPORTS_PER_SOL,
+        ..PoolConfig::default()
+    };
+    let mut twin = Twin::create(&mut env, &config).await;
+    let alice = twin.add_user(&mut env, 1_000 * LAMPORTS_PER_SOL).await;
+    twin.deposit_sol(&mut env, alice, alice, 100 * LAMPORTS_PER_SOL)
+        .await;
+    let votes = [
+        env.create_vote_account(5).await,
+        env.create_vote_account(10).await,
+        env.create_vote_account(0).await,
+    ];
+    for vote in &votes {
+        twin.add_validator(&mut env, vote).await.unwrap();
+        twin.assert_same(&mut env).await;
+    }
+    // Adding the same validator twice fails the same way.
+    let again = twin.add_validator(&mut env, &votes[0]).await;
+    assert_pool_error(again, StakePoolError::ValidatorAlreadyAdded);
+
+    let mut last_total = 0;
+    for _ in 0..4 {
+        for vote in &votes {
+            env.credit_votes(vote, 1_000);
+        }
+        env.next_epoch().await;
+        twin.full_update(&mut env).await;
+        twin.assert_same(&mut env).await;
+        let state = spl_pool_state(&mut env, &twin.ours).await;
+        assert!(state.total_lamports >= last_total);
+        last_total = state.total_lamports;
+    }
+    let list = spl_validator_list(&mut env, &twin.ours).await;
+    let rewarded: u64 = list
+        .validators
+        .iter()
+        .map(|v| u64::from(v.active_stake_lamports))
+        .sum();
+    let rent = env.rent_exempt(STAKE_ACCOUNT_LEN).await;
+    assert!(
+        rewarded > 3 * (rent + 1_000_000),
+        "validator stake earned inflation rewards"
+    );
+
+    // Tips: lamports sent straight to a validator stake end up in the reserve.
+    let (stake, _) = spl_stake_pool::find_stake_program_address(
+        &PROGRAM_ID,
+        &votes[1],
+        &twin.ours.stake_pool.pubkey(),
+        None,
+    );
+    let (reference_stake, _) = spl_stake_pool::find_stake_program_address(
+        &SPL_PROGRAM_ID,
+        &votes[1],
+        &twin.reference.stake_pool.pubkey(),
+        None,
+    );
+    env.transfer(&stake, 12_345_678).await;
+    env.transfer(&reference_stake, 12_345_678).await;
+    env.next_epoch().await;
+    twin.full_update(&mut env).await;
+    twin.assert_same(&mut env).await;
+
+    // Removal: the stake deactivates, comes back to the reserve, and cleanup drops the entry.
+    twin.remove_validator(&mut env, &votes[1]).await.unwrap();
+    twin.assert_same(&mut env).await;
+    for _ in 0..2 {
+        env.next_epoch().await;
+        twin.full_update(&mut env).await;
+        twin.assert_same(&mut env).await;
+    }
+    let list = spl_validator_list(&mut env, &twin.ours).await;
+    assert_eq!(list.validators.len(), 2, "removed validator cleaned up");
+
+    let tokens = env.token_balance(&twin.users[alice].ours).await;
+    twin.withdraw_sol(&mut env, alice, tokens / 2).await;
+    twin.assert_same(&mut env).await;
+}

@@ -66,9 +66,13 @@ fn dispatch(
             log("Redelegate will not be enabled");
             Err(ProgramError::InvalidInstructionData)
         }
-        tag::ADD_VALIDATOR_TO_POOL
-        | tag::REMOVE_VALIDATOR_FROM_POOL
-        | tag::DECREASE_VALIDATOR_STAKE
+        tag::ADD_VALIDATOR_TO_POOL => {
+            ix::add_validator_to_pool::process(program_id, accounts, data)
+        }
+        tag::REMOVE_VALIDATOR_FROM_POOL => {
+            ix::remove_validator_from_pool::process(program_id, accounts, data)
+        }
+        tag::DECREASE_VALIDATOR_STAKE
         | tag::INCREASE_VALIDATOR_STAKE
         | tag::SET_PREFERRED_VALIDATOR
         | tag::DEPOSIT_STAKE

@@ -55,3 +55,44 @@ pub fn withdraw_authority_seeds<'a>(stake_pool: &'a Address, bump: &'a [u8; 1]) 
         Seed::from(bump),
     ]
 }
+
+/// Canonical address of a validator's stake account in the pool:
+/// `[vote, pool, seed (omitted when 0)]`.
+pub fn find_validator_stake(
+    program_id: &Address,
+    vote: &Address,
+    stake_pool: &Address,
+    seed: u32,
+) -> (Address, u8) {
+    let seed_bytes = seed.to_le_bytes();
+    if seed == 0 {
+        Address::find_program_address(&[vote.as_ref(), stake_pool.as_ref()], program_id)
+    } else {
+        Address::find_program_address(
+            &[vote.as_ref(), stake_pool.as_ref(), &seed_bytes],
+            program_id,
+        )
+    }
+}
+
+/// Seed prefix of transient stake accounts.
+pub const TRANSIENT_STAKE_SEED_PREFIX: &[u8] = b"transient";
+
+/// Canonical address of a validator's transient stake account:
+/// `["transient", vote, pool, seed u64]`.
+pub fn find_transient_stake(
+    program_id: &Address,
+    vote: &Address,
+    stake_pool: &Address,
+    seed: u64,
+) -> (Address, u8) {
+    Address::find_program_address(
+        &[
+            TRANSIENT_STAKE_SEED_PREFIX,
+            vote.as_ref(),
+            stake_pool.as_ref(),
+            &seed.to_le_bytes(),
+        ],
+        program_id,
+    )
+}

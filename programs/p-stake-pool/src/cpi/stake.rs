@@ -39,3 +39,140 @@ pub fn withdraw(
         &[signer],
     )
 }
+
+const DELEGATE_STAKE: u8 = 2;
+const SPLIT: u8 = 3;
+const DEACTIVATE: u8 = 5;
+const MERGE: u8 = 7;
+const GET_MINIMUM_DELEGATION: u8 = 13;
+
+/// `Split { lamports }`: moves `lamports` of `stake` into `split_to` (allocated, owned by the
+/// stake program, uninitialized), keeping the same authorities and delegation.
+pub fn split(
+    stake: &AccountView,
+    split_to: &AccountView,
+    authority: &AccountView,
+    lamports: u64,
+    signer: Signer,
+) -> ProgramResult {
+    let mut data = [0u8; 12];
+    data[0] = SPLIT;
+    data[4..].copy_from_slice(&lamports.to_le_bytes());
+    invoke_signed(
+        &InstructionView {
+            program_id: &STAKE_PROGRAM,
+            data: &data,
+            accounts: &[
+                InstructionAccount::writable(stake.address()),
+                InstructionAccount::writable(split_to.address()),
+                InstructionAccount::readonly_signer(authority.address()),
+            ],
+        },
+        &[stake, split_to, authority],
+        &[signer],
+    )
+}
+
+/// `DelegateStake`: delegates `stake` to `vote`.
+pub fn delegate(
+    stake: &AccountView,
+    vote: &AccountView,
+    clock: &AccountView,
+    stake_history: &AccountView,
+    stake_config: &AccountView,
+    authority: &AccountView,
+    signer: Signer,
+) -> ProgramResult {
+    let data = [DELEGATE_STAKE, 0, 0, 0];
+    invoke_signed(
+        &InstructionView {
+            program_id: &STAKE_PROGRAM,
+            data: &data,
+            accounts: &[
+                InstructionAccount::writable(stake.address()),
+                InstructionAccount::readonly(vote.address()),
+                InstructionAccount::readonly(clock.address()),
+                InstructionAccount::readonly(stake_history.address()),
+                InstructionAccount::readonly(stake_config.address()),
+                InstructionAccount::readonly_signer(authority.address()),
+            ],
+        },
+        &[stake, vote, clock, stake_history, stake_config, authority],
+        &[signer],
+    )
+}
+
+/// `Deactivate`: starts cooling `stake` down at the end of this epoch.
+pub fn deactivate(
+    stake: &AccountView,
+    clock: &AccountView,
+    authority: &AccountView,
+    signer: Signer,
+) -> ProgramResult {
+    let data = [DEACTIVATE, 0, 0, 0];
+    invoke_signed(
+        &InstructionView {
+            program_id: &STAKE_PROGRAM,
+            data: &data,
+            accounts: &[
+                InstructionAccount::writable(stake.address()),
+                InstructionAccount::readonly(clock.address()),
+                InstructionAccount::readonly_signer(authority.address()),
+            ],
+        },
+        &[stake, clock, authority],
+        &[signer],
+    )
+}
+
+/// `Merge`: folds `source` into `destination` (the stake program checks compatibility).
+pub fn merge(
+    destination: &AccountView,
+    source: &AccountView,
+    clock: &AccountView,
+    stake_history: &AccountView,
+    authority: &AccountView,
+    signer: Signer,
+) -> ProgramResult {
+    let data = [MERGE, 0, 0, 0];
+    invoke_signed(
+        &InstructionView {
+            program_id: &STAKE_PROGRAM,
+            data: &data,
+            accounts: &[
+                InstructionAccount::writable(destination.address()),
+                InstructionAccount::writable(source.address()),
+                InstructionAccount::readonly(clock.address()),
+                InstructionAccount::readonly(stake_history.address()),
+                InstructionAccount::readonly_signer(authority.address()),
+            ],
+        },
+        &[destination, source, clock, stake_history, authority],
+        &[signer],
+    )
+}
+
+/// `GetMinimumDelegation`: the stake program's current minimum, read from its return data.
+/// Asked rather than assumed because a feature gate can raise it.
+pub fn minimum_delegation() -> Result<u64, pinocchio::error::ProgramError> {
+    let data = [GET_MINIMUM_DELEGATION, 0, 0, 0];
+    let no_accounts: [&AccountView; 0] = [];
+    pinocchio::cpi::invoke(
+        &InstructionView {
+            program_id: &STAKE_PROGRAM,
+            data: &data,
+            accounts: &[],
+        },
+        &no_accounts,
+    )?;
+    let returned = pinocchio::cpi::get_return_data()
+        .ok_or(pinocchio::error::ProgramError::InvalidAccountData)?;
+    if returned.program_id() != &STAKE_PROGRAM {
+        return Err(pinocchio::error::ProgramError::IncorrectProgramId);
+    }
+    let bytes: [u8; 8] = returned
+        .as_slice()
+        .try_into()
+        .map_err(|_| pinocchio::error::ProgramError::InvalidAccountData)?;
+    Ok(u64::from_le_bytes(bytes))
+}

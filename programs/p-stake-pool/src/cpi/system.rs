@@ -25,3 +25,36 @@ pub fn transfer(from: &AccountView, to: &AccountView, lamports: u64) -> ProgramR
         &[from, to],
     )
 }
+
+/// Makes a PDA a stake account: `Allocate { space }` then `Assign { owner: stake program }`,
+/// both signed with the PDA's seeds (its lamports arrive later, by a stake split).
+pub fn allocate_and_assign_to_stake_program(
+    account: &AccountView,
+    space: u64,
+    signer: pinocchio::cpi::Signer,
+) -> ProgramResult {
+    let mut allocate = [0u8; 12];
+    allocate[0] = 8;
+    allocate[4..].copy_from_slice(&space.to_le_bytes());
+    pinocchio::cpi::invoke_signed(
+        &InstructionView {
+            program_id: &SYSTEM_PROGRAM,
+            data: &allocate,
+            accounts: &[InstructionAccount::writable_signer(account.address())],
+        },
+        &[account],
+        core::slice::from_ref(&signer),
+    )?;
+    let mut assign = [0u8; 36];
+    assign[0] = 1;
+    assign[4..].copy_from_slice(crate::ids::STAKE_PROGRAM.as_ref());
+    pinocchio::cpi::invoke_signed(
+        &InstructionView {
+            program_id: &SYSTEM_PROGRAM,
+            data: &assign,
+            accounts: &[InstructionAccount::writable_signer(account.address())],
+        },
+        &[account],
+        &[signer],
+    )
+}

@@ -102,3 +102,32 @@ pub fn manager_fee_account_usable(
     )
     .is_ok())
 }
+
+/// The staker must be the stored staker and must sign: only it moves stake between
+/// validators.
+#[inline(always)]
+pub fn check_staker(pool: &StakePoolHeader, staker: &AccountView) -> Result<(), ProgramError> {
+    if *staker.address() != pool.staker {
+        log("Incorrect staker provided");
+        return Err(StakePoolError::WrongStaker.into());
+    }
+    if !staker.is_signer() {
+        log("Staker signature missing");
+        return Err(StakePoolError::SignatureMissing.into());
+    }
+    Ok(())
+}
+
+/// The validator list must be the pool's: a substituted list could record stake the pool
+/// does not hold.
+#[inline(always)]
+pub fn check_validator_list(
+    pool: &StakePoolHeader,
+    validator_list: &AccountView,
+) -> Result<(), ProgramError> {
+    if *validator_list.address() != pool.validator_list {
+        log("Invalid validator list provided");
+        return Err(StakePoolError::InvalidValidatorStakeList.into());
+    }
+    Ok(())
+}

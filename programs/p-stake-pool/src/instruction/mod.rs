@@ -1,10 +1,12 @@
 //! One file per instruction, each telling its whole story: accounts by name, checks, state
 //! change, CPIs. Tags and data layouts are the SPL stake pool's Borsh encoding.
 
+pub mod add_validator_to_pool;
 pub mod checks;
 pub mod cleanup_removed_validator_entries;
 pub mod deposit_sol;
 pub mod initialize;
+pub mod remove_validator_from_pool;
 pub mod set_fee;
 pub mod set_funding_authority;
 pub mod set_manager;

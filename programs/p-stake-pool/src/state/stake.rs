@@ -76,3 +76,69 @@ impl<'a> StakeAccount<'a> {
         &self.data[TAG_LEN + 72..TAG_LEN + META_LEN]
     }
 }
+
+/// Offsets inside `Stake` (after the tag and `Meta`): delegation voter, stake, activation
+/// epoch, deactivation epoch.
+const VOTER: usize = TAG_LEN + META_LEN;
+const DELEGATED_STAKE: usize = VOTER + 32;
+const ACTIVATION_EPOCH: usize = DELEGATED_STAKE + 8;
+const DEACTIVATION_EPOCH: usize = ACTIVATION_EPOCH + 8;
+const STAKE_END: usize = DEACTIVATION_EPOCH + 8;
+
+impl StakeAccount<'_> {
+    /// Staker = withdrawer = `authority` and the pool's lockup: the only stake accounts the
+    /// pool may count, since anyone else holding an authority could take the lamports.
+    #[inline(always)]
+    pub fn is_usable_by_pool(&self, authority: &Address, lockup: &[u8; 48]) -> bool {
+        matches!(
+            self.kind,
+            StakeStateKind::Initialized | StakeStateKind::Stake
+        ) && self.staker() == authority
+            && self.withdrawer() == authority
+            && self.lockup() == lockup
+    }
+
+    /// The delegation of a `Stake`-state account: `None` for other states or short data.
+    pub fn delegation(&self) -> Option<Delegation<'_>> {
+        if self.kind != StakeStateKind::Stake || self.data.len() < STAKE_END {
+            return None;
+        }
+        Some(Delegation {
+            data: &self.data[VOTER..STAKE_END],
+        })
+    }
+}
+
+/// A stake account's delegation.
+pub struct Delegation<'a> {
+    data: &'a [u8],
+}
+
+impl Delegation<'_> {
+    fn u64_at(&self, offset: usize) -> u64 {
+        // `delegation()` handed over the whole 56-byte delegation, so every field is there.
+        let mut bytes = [0u8; 8];
+        if let Some(field) = self.data.get(offset..offset.saturating_add(8)) {
+            bytes.copy_from_slice(field);
+        }
+        u64::from_le_bytes(bytes)
+    }
+    pub fn voter(&self) -> &[u8] {
+        &self.data[..32]
+    }
+    pub fn stake(&self) -> u64 {
+        self.u64_at(32)
+    }
+    pub fn activation_epoch(&self) -> u64 {
+        self.u64_at(40)
+    }
+    pub fn deactivation_epoch(&self) -> u64 {
+        self.u64_at(48)
+    }
+    /// Inactive for merging purposes, without consulting the stake history: deactivated
+    /// before this epoch, or activated and deactivated within it.
+    pub fn is_inactive_without_history(&self, epoch: u64) -> bool {
+        let deactivation = self.deactivation_epoch();
+        deactivation < epoch || (self.activation_epoch() == epoch && deactivation == epoch)
+    }
+}

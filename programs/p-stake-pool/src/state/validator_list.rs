@@ -23,6 +23,37 @@ pub enum StakeStatus {
     DeactivatingAll = 4,
 }
 
+impl StakeStatus {
+    pub fn from_byte(byte: u8) -> Result<Self, ProgramError> {
+        Ok(match byte {
+            0 => Self::Active,
+            1 => Self::DeactivatingTransient,
+            2 => Self::ReadyForRemoval,
+            3 => Self::DeactivatingValidator,
+            4 => Self::DeactivatingAll,
+            _ => return Err(ProgramError::InvalidAccountData),
+        })
+    }
+
+    /// After the validator stake went back to the reserve.
+    pub fn without_validator_stake(self) -> Self {
+        match self {
+            Self::DeactivatingAll => Self::DeactivatingTransient,
+            Self::DeactivatingValidator => Self::ReadyForRemoval,
+            other => other,
+        }
+    }
+
+    /// After the transient stake went back to the reserve.
+    pub fn without_transient_stake(self) -> Self {
+        match self {
+            Self::DeactivatingAll => Self::DeactivatingValidator,
+            Self::DeactivatingTransient => Self::ReadyForRemoval,
+            other => other,
+        }
+    }
+}
+
 /// Entry count that fits in an account of `data_len` bytes.
 #[inline]
 pub fn max_validators_for_len(data_len: usize) -> usize {
@@ -71,6 +102,47 @@ impl ValidatorStakeInfo {
     pub fn status_byte(&self) -> u8 {
         self.status
     }
+    /// A fresh entry for a validator just added with `active_stake_lamports` delegated.
+    pub fn new_active(
+        vote_account: &Address,
+        validator_seed: u32,
+        active_stake_lamports: u64,
+        epoch: u64,
+    ) -> Self {
+        Self {
+            active_stake_lamports: active_stake_lamports.to_le_bytes(),
+            transient_stake_lamports: [0; 8],
+            last_update_epoch: epoch.to_le_bytes(),
+            transient_seed_suffix: [0; 8],
+            unused: [0; 4],
+            validator_seed_suffix: validator_seed.to_le_bytes(),
+            status: StakeStatus::Active as u8,
+            vote_account_address: *vote_account,
+        }
+    }
+    pub fn set_active_stake_lamports(&mut self, lamports: u64) {
+        self.active_stake_lamports = lamports.to_le_bytes();
+    }
+    pub fn set_transient_stake_lamports(&mut self, lamports: u64) {
+        self.transient_stake_lamports = lamports.to_le_bytes();
+    }
+    pub fn set_last_update_epoch(&mut self, epoch: u64) {
+        self.last_update_epoch = epoch.to_le_bytes();
+    }
+    pub fn set_status(&mut self, status: StakeStatus) {
+        self.status = status as u8;
+    }
+    pub fn validator_seed(&self) -> u32 {
+        u32::from_le_bytes(self.validator_seed_suffix)
+    }
+    pub fn transient_seed(&self) -> u64 {
+        u64::from_le_bytes(self.transient_seed_suffix)
+    }
+    /// The status, or `InvalidAccountData` for a byte outside the enum (as the reference).
+    pub fn status(&self) -> Result<StakeStatus, ProgramError> {
+        StakeStatus::from_byte(self.status)
+    }
+
     /// Active plus transient lamports.
     #[inline(always)]
     pub fn stake_lamports(&self) -> Option<u64> {
@@ -158,6 +230,56 @@ impl<'a> ValidatorList<'a> {
         Ok(unsafe {
             core::slice::from_raw_parts(bytes.as_ptr() as *const ValidatorStakeInfo, count)
         })
+    }
+
+    /// The entries `start..start + count`, writable.
+    pub fn entries_mut(
+        &mut self,
+        start: usize,
+        count: usize,
+    ) -> Result<&mut [ValidatorStakeInfo], ProgramError> {
+        let range = self.entry_byte_range(start, count)?;
+        let bytes = &mut self.data[range];
+        // SAFETY: as in `entries`, with the exclusive borrow of the data.
+        Ok(unsafe {
+            core::slice::from_raw_parts_mut(bytes.as_mut_ptr() as *mut ValidatorStakeInfo, count)
+        })
+    }
+
+    /// Room for one more entry: the account's size and the header's `max_validators`.
+    pub fn max_validators(&self) -> u32 {
+        u32::from_le_bytes(self.header().max_validators)
+    }
+
+    /// Appends an entry; `AccountDataTooSmall` when the account has no room for it.
+    pub fn push(&mut self, entry: ValidatorStakeInfo) -> Result<(), ProgramError> {
+        let length = self.len();
+        let new_length = length
+            .checked_add(1)
+            .ok_or(ProgramError::AccountDataTooSmall)?;
+        self.header_mut().length = new_length.to_le_bytes();
+        match self.entries_mut(length as usize, 1) {
+            Ok(slot) => {
+                slot[0] = entry;
+                Ok(())
+            }
+            Err(error) => {
+                self.header_mut().length = length.to_le_bytes();
+                Err(error)
+            }
+        }
+    }
+
+    /// The entry for `vote_account`, writable.
+    pub fn find_mut(
+        &mut self,
+        vote_account: &Address,
+    ) -> Result<Option<&mut ValidatorStakeInfo>, ProgramError> {
+        let length = self.len() as usize;
+        Ok(self
+            .entries_mut(0, length)?
+            .iter_mut()
+            .find(|entry| entry.vote_account_address == *vote_account))
     }
 
     /// All stored entries.
