@@ -239,6 +239,20 @@ impl Env {
         vote.pubkey()
     }
 
+    /// A stake account of `lamports` delegated to `vote`, with the payer as both authorities.
+    pub async fn create_delegated_stake(&mut self, stake: &Keypair, vote: &Pubkey, lamports: u64) {
+        let payer = self.payer();
+        let instructions = solana_stake_interface::instruction::create_account_and_delegate_stake(
+            &payer.pubkey(),
+            &stake.pubkey(),
+            vote,
+            &solana_stake_interface::state::Authorized::auto(&payer.pubkey()),
+            &solana_stake_interface::state::Lockup::default(),
+            lamports,
+        );
+        self.send(&instructions, &[stake]).await.unwrap();
+    }
+
     /// Credits votes to `vote` in the current epoch, so its delegators earn inflation rewards
     /// at the next epoch boundary.
     pub fn credit_votes(&mut self, vote: &Pubkey, credits: u64) {
