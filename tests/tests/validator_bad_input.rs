@@ -30,7 +30,11 @@ async fn refused(
     let before = env.snapshot(&watched).await;
     let result = twin.run_signed(env, build).await;
     assert_eq!(instruction_error(result), expected);
-    assert_eq!(env.snapshot(&watched).await, before, "a refused call changed state");
+    assert_eq!(
+        env.snapshot(&watched).await,
+        before,
+        "a refused call changed state"
+    );
 }
 
 fn add_validator(
@@ -70,11 +74,16 @@ async fn add_and_remove_validator_bad_input() {
     })
     .await;
     // The staker's key without its signature.
-    refused(&mut env, &twin, custom(E::SignatureMissing), |pool, side| {
-        let mut ix = add_validator(pool, &states[side as usize], &vote);
-        ix.accounts[1].is_signer = false;
-        (vec![ix], vec![])
-    })
+    refused(
+        &mut env,
+        &twin,
+        custom(E::SignatureMissing),
+        |pool, side| {
+            let mut ix = add_validator(pool, &states[side as usize], &vote);
+            ix.accounts[1].is_signer = false;
+            (vec![ix], vec![])
+        },
+    )
     .await;
     // A stake account that is not the validator's PDA.
     refused(
@@ -89,11 +98,16 @@ async fn add_and_remove_validator_bad_input() {
     )
     .await;
     // A spoofed withdraw authority.
-    refused(&mut env, &twin, custom(E::InvalidProgramAddress), |pool, side| {
-        let mut ix = add_validator(pool, &states[side as usize], &vote);
-        ix.accounts[3] = AccountMeta::new_readonly(Keypair::new().pubkey(), false);
-        (vec![ix], vec![pool.staker.insecure_clone()])
-    })
+    refused(
+        &mut env,
+        &twin,
+        custom(E::InvalidProgramAddress),
+        |pool, side| {
+            let mut ix = add_validator(pool, &states[side as usize], &vote);
+            ix.accounts[3] = AccountMeta::new_readonly(Keypair::new().pubkey(), false);
+            (vec![ix], vec![pool.staker.insecure_clone()])
+        },
+    )
     .await;
     // Another validator list.
     refused(
@@ -137,18 +151,23 @@ async fn add_and_remove_validator_bad_input() {
         spl_pool_state(&mut env, &twin.ours).await,
         spl_pool_state(&mut env, &twin.reference).await,
     ];
-    refused(&mut env, &twin, custom(E::ValidatorNotFound), |pool, side| {
-        let mut ix = spl_stake_pool::instruction::remove_validator_from_pool_with_vote(
-            &pool.program_id,
-            &states[side as usize],
-            &pool.stake_pool.pubkey(),
-            &vote,
-            None,
-            0,
-        );
-        ix.accounts[4] = AccountMeta::new(stake.pubkey(), false);
-        (vec![ix], vec![pool.staker.insecure_clone()])
-    })
+    refused(
+        &mut env,
+        &twin,
+        custom(E::ValidatorNotFound),
+        |pool, side| {
+            let mut ix = spl_stake_pool::instruction::remove_validator_from_pool_with_vote(
+                &pool.program_id,
+                &states[side as usize],
+                &pool.stake_pool.pubkey(),
+                &vote,
+                None,
+                0,
+            );
+            ix.accounts[4] = AccountMeta::new(stake.pubkey(), false);
+            (vec![ix], vec![pool.staker.insecure_clone()])
+        },
+    )
     .await;
     // Removal by someone other than the staker.
     refused(&mut env, &twin, custom(E::WrongStaker), |pool, side| {
@@ -202,19 +221,18 @@ async fn spoofed_pairs_in_update_are_ignored() {
     let list = spl_validator_list(&mut env, &twin.ours).await;
     let result = twin
         .run(&mut env, &[], |pool, _| {
-            let mut list_update =
-                spl_stake_pool::instruction::update_validator_list_balance_chunk(
-                    &pool.program_id,
-                    &pool.stake_pool.pubkey(),
-                    &pool.withdraw_authority,
-                    &pool.validator_list.pubkey(),
-                    &pool.reserve_stake,
-                    &list,
-                    1,
-                    0,
-                    false,
-                )
-                .unwrap();
+            let mut list_update = spl_stake_pool::instruction::update_validator_list_balance_chunk(
+                &pool.program_id,
+                &pool.stake_pool.pubkey(),
+                &pool.withdraw_authority,
+                &pool.validator_list.pubkey(),
+                &pool.reserve_stake,
+                &list,
+                1,
+                0,
+                false,
+            )
+            .unwrap();
             list_update.accounts[7] = AccountMeta::new(fake.pubkey(), false);
             vec![list_update]
         })
