@@ -87,16 +87,11 @@ impl Twin {
         signers: &[&Keypair],
         build: impl Fn(&Pool, Side) -> Vec<Instruction>,
     ) -> Result<(), BanksClientError> {
-        let ours = env.send(&build(&self.ours, Side::Ours), signers).await;
-        let reference = env
-            .send(&build(&self.reference, Side::Reference), signers)
-            .await;
-        assert_eq!(
-            ours.as_ref().map_err(outcome),
-            reference.as_ref().map_err(outcome),
-            "the two programs ended differently"
-        );
-        ours
+        self.run_signed(env, |pool, side| {
+            let signers = signers.iter().map(|k| k.insecure_clone()).collect();
+            (build(pool, side), signers)
+        })
+        .await
     }
 
     /// Like `run`, with each side's own signers (each pool has its own staker and manager).
@@ -245,27 +240,13 @@ impl Twin {
     }
 
     pub async fn set_fee(&self, env: &mut Env, fee: FeeType) -> Result<(), BanksClientError> {
-        let managers = [
-            self.ours.manager.insecure_clone(),
-            self.reference.manager.insecure_clone(),
-        ];
-        let ours = env
-            .send(
-                &[set_fee_instruction(&self.ours, fee.clone())],
-                &[&managers[0]],
+        self.run_signed(env, |pool, _| {
+            (
+                vec![set_fee_instruction(pool, fee.clone())],
+                vec![pool.manager.insecure_clone()],
             )
-            .await;
-        let reference = env
-            .send(
-                &[set_fee_instruction(&self.reference, fee)],
-                &[&managers[1]],
-            )
-            .await;
-        assert_eq!(
-            ours.as_ref().map_err(outcome),
-            reference.as_ref().map_err(outcome)
-        );
-        ours
+        })
+        .await
     }
 
     /// Every observable the two pools expose must be equal.
@@ -273,25 +254,16 @@ impl Twin {
         let ours = normalized(spl_pool_state(env, &self.ours).await);
         let reference = normalized(spl_pool_state(env, &self.reference).await);
         assert_eq!(ours, reference, "pool state differs from the reference");
-        for (label, a, b) in [
-            (
-                "manager fee account",
-                self.ours.manager_fee_account,
-                self.reference.manager_fee_account,
-            ),
-            (
-                "pool mint supply",
-                self.ours.pool_mint.pubkey(),
-                self.reference.pool_mint.pubkey(),
-            ),
-        ] {
-            let (a, b) = if label == "pool mint supply" {
-                (env.mint_supply(&a).await, env.mint_supply(&b).await)
-            } else {
-                (env.token_balance(&a).await, env.token_balance(&b).await)
-            };
-            assert_eq!(a, b, "{label} differs");
-        }
+        assert_eq!(
+            env.token_balance(&self.ours.manager_fee_account).await,
+            env.token_balance(&self.reference.manager_fee_account).await,
+            "manager fee account differs"
+        );
+        assert_eq!(
+            env.mint_supply(&self.ours.pool_mint.pubkey()).await,
+            env.mint_supply(&self.reference.pool_mint.pubkey()).await,
+            "pool mint supply differs"
+        );
         for (i, user) in self.users.iter().enumerate() {
             let a = env.token_balance(&user.ours).await;
             let b = env.token_balance(&user.reference).await;

@@ -9,14 +9,13 @@
 
 use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
-use super::{checks::check_owner, DataReader};
-use crate::{
-    error::StakePoolError,
-    log,
-    state::{
-        stake_pool::load_pool,
-        validator_list::{StakeStatus, ValidatorList},
-    },
+use super::{
+    checks::{check_owner, check_validator_list},
+    DataReader,
+};
+use crate::state::{
+    stake_pool::load_pool,
+    validator_list::{StakeStatus, ValidatorList},
 };
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
@@ -29,10 +28,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
     let mut tail = {
         let data = stake_pool.try_borrow()?;
         let (pool, tail) = load_pool(&data)?;
-        if *validator_list.address() != pool.validator_list {
-            log("Invalid validator list provided");
-            return Err(StakePoolError::InvalidValidatorStakeList.into());
-        }
+        check_validator_list(pool, validator_list)?;
         tail
     };
 

@@ -29,7 +29,7 @@ use pinocchio::{
 };
 
 use super::{
-    checks::{check_owner, check_program, check_reserve},
+    checks::{check_owner, check_program, check_reserve, check_validator_list},
     DataReader,
 };
 use crate::{
@@ -65,10 +65,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
         let data = stake_pool.try_borrow()?;
         let (pool, _) = load_pool(&data)?;
         // A substituted list or reserve would let the crank record someone else's balances.
-        if *validator_list.address() != pool.validator_list {
-            log("Invalid validator list provided");
-            return Err(StakePoolError::InvalidValidatorStakeList.into());
-        }
+        check_validator_list(pool, validator_list)?;
         pda::check_withdraw_authority(
             program_id,
             stake_pool.address(),
