@@ -13,7 +13,10 @@ use solana_sdk::{
     pubkey::Pubkey,
     signature::{Keypair, Signer},
 };
-use spl_stake_pool::state::{FeeType, StakePool};
+use spl_stake_pool::{
+    instruction::PreferredValidatorType,
+    state::{FeeType, StakePool, ValidatorList},
+};
 
 /// Which program a twin half runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,25 +119,42 @@ impl Twin {
         ours
     }
 
+    /// An instruction the staker signs on both pools; `build` gets each side's pool, its
+    /// decoded state and its validator list.
+    pub async fn as_staker(
+        &self,
+        env: &mut Env,
+        build: impl Fn(&Pool, &StakePool, &ValidatorList) -> Instruction,
+    ) -> Result<(), BanksClientError> {
+        let states = [
+            crate::spl_pool_state(env, &self.ours).await,
+            crate::spl_pool_state(env, &self.reference).await,
+        ];
+        let lists = [
+            crate::spl_validator_list(env, &self.ours).await,
+            crate::spl_validator_list(env, &self.reference).await,
+        ];
+        self.run_signed(env, |pool, side| {
+            let ix = build(pool, &states[side as usize], &lists[side as usize]);
+            (vec![ix], vec![pool.staker.insecure_clone()])
+        })
+        .await
+    }
+
     /// The staker adds `vote` to both pools.
     pub async fn add_validator(
         &self,
         env: &mut Env,
         vote: &Pubkey,
     ) -> Result<(), BanksClientError> {
-        let states = [
-            crate::spl_pool_state(env, &self.ours).await,
-            crate::spl_pool_state(env, &self.reference).await,
-        ];
-        self.run_signed(env, |pool, side| {
-            let ix = spl_stake_pool::instruction::add_validator_to_pool_with_vote(
+        self.as_staker(env, |pool, state, _| {
+            spl_stake_pool::instruction::add_validator_to_pool_with_vote(
                 &pool.program_id,
-                &states[side as usize],
+                state,
                 &pool.stake_pool.pubkey(),
                 vote,
                 None,
-            );
-            (vec![ix], vec![pool.staker.insecure_clone()])
+            )
         })
         .await
     }
@@ -145,26 +165,125 @@ impl Twin {
         env: &mut Env,
         vote: &Pubkey,
     ) -> Result<(), BanksClientError> {
-        let states = [
-            crate::spl_pool_state(env, &self.ours).await,
-            crate::spl_pool_state(env, &self.reference).await,
-        ];
-        let list = crate::spl_validator_list(env, &self.ours).await;
-        let transient_seed = list
-            .validators
-            .iter()
-            .find(|v| v.vote_account_address == *vote)
-            .map_or(0, |v| u64::from(v.transient_seed_suffix));
-        self.run_signed(env, |pool, side| {
-            let ix = spl_stake_pool::instruction::remove_validator_from_pool_with_vote(
+        self.as_staker(env, |pool, state, list| {
+            spl_stake_pool::instruction::remove_validator_from_pool_with_vote(
                 &pool.program_id,
-                &states[side as usize],
+                state,
                 &pool.stake_pool.pubkey(),
                 vote,
                 None,
-                transient_seed,
-            );
-            (vec![ix], vec![pool.staker.insecure_clone()])
+                transient_seed(list, vote),
+            )
+        })
+        .await
+    }
+
+    /// `IncreaseValidatorStake` with `seed` as the transient seed.
+    pub async fn increase(
+        &self,
+        env: &mut Env,
+        vote: &Pubkey,
+        lamports: u64,
+        seed: u64,
+    ) -> Result<(), BanksClientError> {
+        self.as_staker(env, |pool, state, _| {
+            spl_stake_pool::instruction::increase_validator_stake_with_vote(
+                &pool.program_id,
+                state,
+                &pool.stake_pool.pubkey(),
+                vote,
+                lamports,
+                None,
+                seed,
+            )
+        })
+        .await
+    }
+
+    /// `IncreaseAdditionalValidatorStake` with the listed transient seed.
+    pub async fn increase_additional(
+        &self,
+        env: &mut Env,
+        vote: &Pubkey,
+        lamports: u64,
+        ephemeral_seed: u64,
+    ) -> Result<(), BanksClientError> {
+        self.as_staker(env, |pool, state, list| {
+            spl_stake_pool::instruction::increase_additional_validator_stake_with_list(
+                &pool.program_id,
+                state,
+                list,
+                &pool.stake_pool.pubkey(),
+                vote,
+                lamports,
+                ephemeral_seed,
+            )
+            .unwrap()
+        })
+        .await
+    }
+
+    /// `DecreaseValidatorStakeWithReserve` with `seed` as the transient seed.
+    pub async fn decrease(
+        &self,
+        env: &mut Env,
+        vote: &Pubkey,
+        lamports: u64,
+        seed: u64,
+    ) -> Result<(), BanksClientError> {
+        self.as_staker(env, |pool, state, _| {
+            spl_stake_pool::instruction::decrease_validator_stake_with_vote(
+                &pool.program_id,
+                state,
+                &pool.stake_pool.pubkey(),
+                vote,
+                lamports,
+                None,
+                seed,
+            )
+        })
+        .await
+    }
+
+    /// `DecreaseAdditionalValidatorStake` with the listed transient seed.
+    pub async fn decrease_additional(
+        &self,
+        env: &mut Env,
+        vote: &Pubkey,
+        lamports: u64,
+        ephemeral_seed: u64,
+    ) -> Result<(), BanksClientError> {
+        self.as_staker(env, |pool, state, list| {
+            spl_stake_pool::instruction::decrease_additional_validator_stake_with_list(
+                &pool.program_id,
+                state,
+                list,
+                &pool.stake_pool.pubkey(),
+                vote,
+                lamports,
+                ephemeral_seed,
+            )
+            .unwrap()
+        })
+        .await
+    }
+
+    /// `SetPreferredValidator` on both pools.
+    pub async fn set_preferred(
+        &self,
+        env: &mut Env,
+        kind: PreferredValidatorType,
+        vote: Option<Pubkey>,
+    ) -> Result<(), BanksClientError> {
+        self.as_staker(env, |pool, _, _| {
+            spl_stake_pool::instruction::set_preferred_validator(
+                &pool.program_id,
+                &pool.stake_pool.pubkey(),
+                &pool.staker.pubkey(),
+                &pool.validator_list.pubkey(),
+                kind.clone(),
+                vote,
+            )
         })
         .await
     }
@@ -293,6 +412,14 @@ fn set_fee_instruction(pool: &Pool, fee: FeeType) -> Instruction {
         &pool.manager.pubkey(),
         fee,
     )
+}
+
+/// The transient seed the list records for `vote` (0 when not listed).
+pub fn transient_seed(list: &ValidatorList, vote: &Pubkey) -> u64 {
+    list.validators
+        .iter()
+        .find(|v| v.vote_account_address == *vote)
+        .map_or(0, |v| u64::from(v.transient_seed_suffix))
 }
 
 /// A failed transaction's error, comparable across the two programs.

@@ -72,16 +72,40 @@ fn dispatch(
         tag::REMOVE_VALIDATOR_FROM_POOL => {
             ix::remove_validator_from_pool::process(program_id, accounts, data)
         }
-        tag::DECREASE_VALIDATOR_STAKE
-        | tag::INCREASE_VALIDATOR_STAKE
-        | tag::SET_PREFERRED_VALIDATOR
-        | tag::DEPOSIT_STAKE
+        tag::INCREASE_VALIDATOR_STAKE => {
+            ix::increase_validator_stake::process(program_id, accounts, data, false)
+        }
+        tag::INCREASE_ADDITIONAL_VALIDATOR_STAKE => {
+            ix::increase_validator_stake::process(program_id, accounts, data, true)
+        }
+        tag::DECREASE_VALIDATOR_STAKE_WITH_RESERVE => ix::decrease_validator_stake::process(
+            program_id,
+            accounts,
+            data,
+            ix::decrease_validator_stake::Variant::WithReserve,
+        ),
+        tag::DECREASE_ADDITIONAL_VALIDATOR_STAKE => ix::decrease_validator_stake::process(
+            program_id,
+            accounts,
+            data,
+            ix::decrease_validator_stake::Variant::Additional,
+        ),
+        tag::DECREASE_VALIDATOR_STAKE => {
+            log("DecreaseValidatorStake is deprecated: use DecreaseValidatorStakeWithReserve");
+            ix::decrease_validator_stake::process(
+                program_id,
+                accounts,
+                data,
+                ix::decrease_validator_stake::Variant::Legacy,
+            )
+        }
+        tag::SET_PREFERRED_VALIDATOR => {
+            ix::set_preferred_validator::process(program_id, accounts, data)
+        }
+        tag::DEPOSIT_STAKE
         | tag::WITHDRAW_STAKE
         | tag::CREATE_TOKEN_METADATA
         | tag::UPDATE_TOKEN_METADATA
-        | tag::INCREASE_ADDITIONAL_VALIDATOR_STAKE
-        | tag::DECREASE_ADDITIONAL_VALIDATOR_STAKE
-        | tag::DECREASE_VALIDATOR_STAKE_WITH_RESERVE
         | tag::DEPOSIT_STAKE_WITH_SLIPPAGE
         | tag::WITHDRAW_STAKE_WITH_SLIPPAGE => {
             log("Instruction not served by this release of p-stake-pool");

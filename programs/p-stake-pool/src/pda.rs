@@ -96,3 +96,15 @@ pub fn find_transient_stake(
         program_id,
     )
 }
+
+/// Seed prefix of ephemeral stake accounts.
+pub const EPHEMERAL_STAKE_SEED_PREFIX: &[u8] = b"ephemeral";
+
+/// Canonical address of an ephemeral stake account, the scratch account through which
+/// `*Additional*` rebalances reach an existing transient: `["ephemeral", pool, seed u64]`.
+pub fn find_ephemeral_stake(program_id: &Address, stake_pool: &Address, seed: u64) -> (Address, u8) {
+    Address::find_program_address(
+        &[EPHEMERAL_STAKE_SEED_PREFIX, stake_pool.as_ref(), &seed.to_le_bytes()],
+        program_id,
+    )
+}

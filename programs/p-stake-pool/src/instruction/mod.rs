@@ -4,12 +4,15 @@
 pub mod add_validator_to_pool;
 pub mod checks;
 pub mod cleanup_removed_validator_entries;
+pub mod decrease_validator_stake;
 pub mod deposit_sol;
+pub mod increase_validator_stake;
 pub mod initialize;
 pub mod remove_validator_from_pool;
 pub mod set_fee;
 pub mod set_funding_authority;
 pub mod set_manager;
+pub mod set_preferred_validator;
 pub mod set_staker;
 pub mod update_stake_pool_balance;
 pub mod update_validator_list_balance;
@@ -95,6 +98,16 @@ impl<'a> DataReader<'a> {
             0 => Ok(false),
             1 => Ok(true),
             _ => Err(ProgramError::BorshIoError),
+        }
+    }
+
+    /// Borsh `Option<Pubkey>`: 0, or 1 and 32 bytes.
+    #[inline(always)]
+    pub fn option_address(&mut self) -> Result<Option<pinocchio::Address>, ProgramError> {
+        if self.bool()? {
+            Ok(Some(pinocchio::Address::new_from_array(self.take()?)))
+        } else {
+            Ok(None)
         }
     }
 

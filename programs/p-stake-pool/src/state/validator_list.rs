@@ -129,6 +129,9 @@ impl ValidatorStakeInfo {
     pub fn set_last_update_epoch(&mut self, epoch: u64) {
         self.last_update_epoch = epoch.to_le_bytes();
     }
+    pub fn set_transient_seed(&mut self, seed: u64) {
+        self.transient_seed_suffix = seed.to_le_bytes();
+    }
     pub fn set_status(&mut self, status: StakeStatus) {
         self.status = status as u8;
     }
