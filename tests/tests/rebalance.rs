@@ -121,7 +121,9 @@ async fn increases_and_decreases_match_reference() {
     // Leaving less than the minimum in the validator stake is refused.
     let votes_c = env.create_vote_account(1).await;
     twin.add_validator(&mut env, &votes_c).await.unwrap();
-    let drain = twin.decrease(&mut env, &votes_c, 2 * LAMPORTS_PER_SOL, 0).await;
+    let drain = twin
+        .decrease(&mut env, &votes_c, 2 * LAMPORTS_PER_SOL, 0)
+        .await;
     assert_eq!(
         instruction_error(drain),
         solana_sdk::instruction::InstructionError::InsufficientFunds

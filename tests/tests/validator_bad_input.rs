@@ -23,7 +23,18 @@ async fn refused(
     expected: InstructionError,
     build: impl Fn(&Pool, Side) -> (Vec<Instruction>, Vec<Keypair>),
 ) {
-    let mut watched = Vec::new();
+    refused_watching(env, twin, &[], expected, build).await
+}
+
+/// Like `refused`, also watching `extra` accounts (validator and transient stakes).
+async fn refused_watching(
+    env: &mut Env,
+    twin: &Twin,
+    extra: &[Pubkey],
+    expected: InstructionError,
+    build: impl Fn(&Pool, Side) -> (Vec<Instruction>, Vec<Keypair>),
+) {
+    let mut watched = extra.to_vec();
     for side in [Side::Ours, Side::Reference] {
         watched.extend(twin.pool(side).state_addresses());
     }
@@ -262,4 +273,399 @@ async fn spoofed_pairs_in_update_are_ignored() {
     twin.assert_same(&mut env).await;
     let state = spl_pool_state(&mut env, &twin.ours).await;
     assert!(state.total_lamports < 20 * LAMPORTS_PER_SOL);
+}
+
+/// Every stake account of `vote` on both sides that a rebalance could touch.
+fn stake_accounts(twin: &Twin, vote: &Pubkey, seeds: &[u64]) -> Vec<Pubkey> {
+    let mut accounts = Vec::new();
+    for side in [Side::Ours, Side::Reference] {
+        let pool = twin.pool(side);
+        let address = pool.stake_pool.pubkey();
+        accounts.push(
+            spl_stake_pool::find_stake_program_address(&pool.program_id, vote, &address, None).0,
+        );
+        for seed in seeds {
+            accounts.push(
+                spl_stake_pool::find_transient_stake_program_address(
+                    &pool.program_id,
+                    vote,
+                    &address,
+                    *seed,
+                )
+                .0,
+            );
+            accounts.push(
+                spl_stake_pool::find_ephemeral_stake_program_address(
+                    &pool.program_id,
+                    &address,
+                    *seed,
+                )
+                .0,
+            );
+        }
+    }
+    accounts
+}
+
+#[tokio::test]
+async fn increase_decrease_and_preferred_bad_input() {
+    let mut env = start().await;
+    let config = PoolConfig {
+        reserve_extra: 10 * LAMPORTS_PER_SOL,
+        ..PoolConfig::default()
+    };
+    let mut twin = Twin::create(&mut env, &config).await;
+    let user = twin.add_user(&mut env, 200 * LAMPORTS_PER_SOL).await;
+    twin.deposit_sol(&mut env, user, user, 100 * LAMPORTS_PER_SOL)
+        .await;
+    let vote = env.create_vote_account(5).await;
+    twin.add_validator(&mut env, &vote).await.unwrap();
+    twin.increase(&mut env, &vote, 20 * LAMPORTS_PER_SOL, 0)
+        .await
+        .unwrap();
+    env.next_epoch().await;
+    twin.full_update(&mut env).await;
+    env.next_epoch().await;
+    twin.full_update(&mut env).await;
+    let outsider_vote = env.create_vote_account(5).await;
+    let foreign_stake = Keypair::new();
+    env.create_delegated_stake(&foreign_stake, &outsider_vote, 3 * LAMPORTS_PER_SOL)
+        .await;
+    let intruder = env.funded_keypair(LAMPORTS_PER_SOL).await;
+    let second = Twin::create(&mut env, &config).await;
+    let states = [
+        spl_pool_state(&mut env, &twin.ours).await,
+        spl_pool_state(&mut env, &twin.reference).await,
+    ];
+    let watched = stake_accounts(&twin, &vote, &[0, 1]);
+    let other = |side: Side| {
+        twin.pool(if side == Side::Ours {
+            Side::Reference
+        } else {
+            Side::Ours
+        })
+    };
+
+    let increase = |pool: &Pool, side: Side, lamports: u64| {
+        spl_stake_pool::instruction::increase_validator_stake_with_vote(
+            &pool.program_id,
+            &states[side as usize],
+            &pool.stake_pool.pubkey(),
+            &vote,
+            lamports,
+            None,
+            1,
+        )
+    };
+    let decrease = |pool: &Pool, side: Side, lamports: u64| {
+        spl_stake_pool::instruction::decrease_validator_stake_with_vote(
+            &pool.program_id,
+            &states[side as usize],
+            &pool.stake_pool.pubkey(),
+            &vote,
+            lamports,
+            None,
+            1,
+        )
+    };
+    let staker = |pool: &Pool| vec![pool.staker.insecure_clone()];
+
+    /// One account replaced: `replacement(pool, other pool, intruder, foreign stake)`.
+    struct Case {
+        index: usize,
+        replacement: fn(&Pool, &Pool, &Keypair, &Keypair) -> AccountMeta,
+        expected: InstructionError,
+    }
+
+    // IncreaseValidatorStake: 0 pool, 1 staker, 2 withdraw authority, 3 list, 4 reserve,
+    // 5 transient, 6 validator stake, 7 vote, 8 clock, 9 rent, 10 history, 11 config,
+    // 12 system, 13 stake program.
+    let increase_cases: Vec<Case> = vec![
+        Case {
+            index: 2,
+            replacement: |_, _, _, _| AccountMeta::new_readonly(Pubkey::new_unique(), false),
+            expected: custom(E::InvalidProgramAddress),
+        },
+        Case {
+            index: 3,
+            replacement: |_, other, _, _| AccountMeta::new(other.validator_list.pubkey(), false),
+            expected: custom(E::InvalidValidatorStakeList),
+        },
+        Case {
+            index: 4,
+            replacement: |_, other, _, _| AccountMeta::new(other.reserve_stake, false),
+            expected: custom(E::InvalidProgramAddress),
+        },
+        Case {
+            index: 5,
+            replacement: |_, _, _, _| AccountMeta::new(Pubkey::new_unique(), false),
+            expected: custom(E::InvalidStakeAccountAddress),
+        },
+        Case {
+            // Duplicate: the reserve passed again as the transient.
+            index: 5,
+            replacement: |pool, _, _, _| AccountMeta::new(pool.reserve_stake, false),
+            expected: custom(E::InvalidStakeAccountAddress),
+        },
+        Case {
+            index: 6,
+            replacement: |_, _, _, foreign| AccountMeta::new(foreign.pubkey(), false),
+            expected: custom(E::InvalidStakeAccountAddress),
+        },
+        Case {
+            index: 7,
+            replacement: |_, _, _, _| AccountMeta::new_readonly(Pubkey::new_unique(), false),
+            expected: custom(E::ValidatorNotFound),
+        },
+        Case {
+            index: 8,
+            replacement: |_, _, _, _| {
+                AccountMeta::new_readonly(solana_sdk::sysvar::rent::id(), false)
+            },
+            expected: InstructionError::InvalidArgument,
+        },
+        Case {
+            index: 9,
+            replacement: |_, _, _, _| {
+                AccountMeta::new_readonly(solana_sdk::sysvar::clock::id(), false)
+            },
+            expected: InstructionError::InvalidArgument,
+        },
+        Case {
+            index: 12,
+            replacement: |_, _, _, _| AccountMeta::new_readonly(spl_token_interface::id(), false),
+            expected: InstructionError::IncorrectProgramId,
+        },
+        Case {
+            index: 13,
+            replacement: |_, _, _, _| AccountMeta::new_readonly(spl_token_interface::id(), false),
+            expected: InstructionError::IncorrectProgramId,
+        },
+    ];
+    for case in &increase_cases {
+        refused_watching(
+            &mut env,
+            &twin,
+            &watched,
+            case.expected.clone(),
+            |pool, side| {
+                let mut ix = increase(pool, side, 2 * LAMPORTS_PER_SOL);
+                ix.accounts[case.index] =
+                    (case.replacement)(pool, other(side), &intruder, &foreign_stake);
+                (vec![ix], staker(pool))
+            },
+        )
+        .await;
+    }
+    // Someone other than the staker, and the staker without a signature.
+    refused_watching(
+        &mut env,
+        &twin,
+        &watched,
+        custom(E::WrongStaker),
+        |pool, side| {
+            let mut ix = increase(pool, side, 2 * LAMPORTS_PER_SOL);
+            ix.accounts[1] = AccountMeta::new_readonly(intruder.pubkey(), true);
+            (vec![ix], vec![intruder.insecure_clone()])
+        },
+    )
+    .await;
+    refused_watching(
+        &mut env,
+        &twin,
+        &watched,
+        custom(E::SignatureMissing),
+        |pool, side| {
+            let mut ix = increase(pool, side, 2 * LAMPORTS_PER_SOL);
+            ix.accounts[1].is_signer = false;
+            (vec![ix], vec![])
+        },
+    )
+    .await;
+    // Zero, and an amount whose total with rent overflows.
+    refused_watching(
+        &mut env,
+        &twin,
+        &watched,
+        InstructionError::Custom(12),
+        |pool, side| (vec![increase(pool, side, 0)], staker(pool)),
+    )
+    .await;
+    refused_watching(
+        &mut env,
+        &twin,
+        &watched,
+        InstructionError::InsufficientFunds,
+        |pool, side| (vec![increase(pool, side, u64::MAX)], staker(pool)),
+    )
+    .await;
+
+    // DecreaseValidatorStakeWithReserve: 0 pool, 1 staker, 2 withdraw authority, 3 list,
+    // 4 reserve, 5 validator stake, 6 transient, 7 clock, 8 history, 9 system, 10 stake.
+    let decrease_cases: Vec<Case> = vec![
+        Case {
+            index: 2,
+            replacement: |_, _, _, _| AccountMeta::new_readonly(Pubkey::new_unique(), false),
+            expected: custom(E::InvalidProgramAddress),
+        },
+        Case {
+            index: 4,
+            replacement: |_, other, _, _| AccountMeta::new(other.reserve_stake, false),
+            expected: custom(E::InvalidProgramAddress),
+        },
+        Case {
+            // A stake delegated to a validator the pool does not have.
+            index: 5,
+            replacement: |_, _, _, foreign| AccountMeta::new(foreign.pubkey(), false),
+            expected: custom(E::ValidatorNotFound),
+        },
+        Case {
+            // Duplicate: the reserve (not delegated) passed as the validator stake.
+            index: 5,
+            replacement: |pool, _, _, _| AccountMeta::new(pool.reserve_stake, false),
+            expected: custom(E::WrongStakeStake),
+        },
+        Case {
+            index: 6,
+            replacement: |_, _, _, _| AccountMeta::new(Pubkey::new_unique(), false),
+            expected: custom(E::InvalidStakeAccountAddress),
+        },
+        Case {
+            index: 10,
+            replacement: |_, _, _, _| AccountMeta::new_readonly(spl_token_interface::id(), false),
+            expected: InstructionError::IncorrectProgramId,
+        },
+    ];
+    for case in &decrease_cases {
+        refused_watching(
+            &mut env,
+            &twin,
+            &watched,
+            case.expected.clone(),
+            |pool, side| {
+                let mut ix = decrease(pool, side, 2 * LAMPORTS_PER_SOL);
+                ix.accounts[case.index] =
+                    (case.replacement)(pool, other(side), &intruder, &foreign_stake);
+                (vec![ix], staker(pool))
+            },
+        )
+        .await;
+    }
+    refused_watching(
+        &mut env,
+        &twin,
+        &watched,
+        custom(E::WrongStaker),
+        |pool, side| {
+            let mut ix = decrease(pool, side, 2 * LAMPORTS_PER_SOL);
+            ix.accounts[1] = AccountMeta::new_readonly(intruder.pubkey(), true);
+            (vec![ix], vec![intruder.insecure_clone()])
+        },
+    )
+    .await;
+    refused_watching(
+        &mut env,
+        &twin,
+        &watched,
+        InstructionError::AccountNotRentExempt,
+        |pool, side| (vec![decrease(pool, side, 0)], staker(pool)),
+    )
+    .await;
+    refused_watching(
+        &mut env,
+        &twin,
+        &watched,
+        InstructionError::InsufficientFunds,
+        |pool, side| (vec![decrease(pool, side, u64::MAX)], staker(pool)),
+    )
+    .await;
+
+    // SetPreferredValidator: 0 pool, 1 staker, 2 list.
+    let prefer = |pool: &Pool| {
+        spl_stake_pool::instruction::set_preferred_validator(
+            &pool.program_id,
+            &pool.stake_pool.pubkey(),
+            &pool.staker.pubkey(),
+            &pool.validator_list.pubkey(),
+            spl_stake_pool::instruction::PreferredValidatorType::Deposit,
+            Some(vote),
+        )
+    };
+    refused(&mut env, &twin, custom(E::WrongStaker), |pool, _| {
+        let mut ix = prefer(pool);
+        ix.accounts[1] = AccountMeta::new_readonly(intruder.pubkey(), true);
+        (vec![ix], vec![intruder.insecure_clone()])
+    })
+    .await;
+    refused(&mut env, &twin, custom(E::SignatureMissing), |pool, _| {
+        let mut ix = prefer(pool);
+        ix.accounts[1].is_signer = false;
+        (vec![ix], vec![])
+    })
+    .await;
+    refused(
+        &mut env,
+        &twin,
+        custom(E::InvalidValidatorStakeList),
+        |pool, side| {
+            // Another pool's list, owned by the same program.
+            let mut ix = prefer(pool);
+            ix.accounts[2] =
+                AccountMeta::new_readonly(second.pool(side).validator_list.pubkey(), false);
+            (vec![ix], staker(pool))
+        },
+    )
+    .await;
+    refused(
+        &mut env,
+        &twin,
+        InstructionError::IncorrectProgramId,
+        |pool, _| {
+            let mut ix = prefer(pool);
+            ix.accounts[2] = AccountMeta::new_readonly(pool.reserve_stake, false);
+            (vec![ix], staker(pool))
+        },
+    )
+    .await;
+    // A validator type that is neither deposit nor withdraw.
+    refused(
+        &mut env,
+        &twin,
+        InstructionError::BorshIoError,
+        |pool, _| {
+            let mut ix = prefer(pool);
+            ix.data[1] = 2;
+            (vec![ix], staker(pool))
+        },
+    )
+    .await;
+
+    // A stale pool refuses increases and decreases.
+    env.next_epoch().await;
+    refused_watching(
+        &mut env,
+        &twin,
+        &watched,
+        custom(E::StakeListAndPoolOutOfDate),
+        |pool, side| {
+            (
+                vec![increase(pool, side, 2 * LAMPORTS_PER_SOL)],
+                staker(pool),
+            )
+        },
+    )
+    .await;
+    refused_watching(
+        &mut env,
+        &twin,
+        &watched,
+        custom(E::StakeListAndPoolOutOfDate),
+        |pool, side| {
+            (
+                vec![decrease(pool, side, 2 * LAMPORTS_PER_SOL)],
+                staker(pool),
+            )
+        },
+    )
+    .await;
 }
