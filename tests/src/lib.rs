@@ -57,12 +57,18 @@ pub async fn start() -> Env {
         processor!(spl_stake_pool::processor::Processor::process),
     );
     let ctx = program_test.start_with_context().await;
-    Env { ctx }
+    Env {
+        ctx,
+        key_counter: None,
+    }
 }
 
 /// The bank and its payer.
 pub struct Env {
     pub ctx: ProgramTestContext,
+    /// When set, pool and vote keys come from a counter instead of the OS random source, so
+    /// PDA bump searches (and the CU they cost) are the same on every run.
+    key_counter: Option<u64>,
 }
 
 /// Result of a simulated transaction: compute units in total, inside inner programs, logs.
@@ -106,6 +112,24 @@ pub fn inner_compute_units(logs: &[String]) -> u64 {
 }
 
 impl Env {
+    /// From now on, pool and vote account keys are deterministic (for benchmarks).
+    pub fn deterministic_keys(&mut self) {
+        self.key_counter = Some(0);
+    }
+
+    /// A fresh keypair: random, or the next deterministic one.
+    pub fn new_keypair(&mut self) -> Keypair {
+        match &mut self.key_counter {
+            Some(counter) => {
+                *counter += 1;
+                let mut secret = [0x5a; 32];
+                secret[..8].copy_from_slice(&counter.to_le_bytes());
+                Keypair::new_from_array(secret)
+            }
+            None => Keypair::new(),
+        }
+    }
+
     pub fn payer(&self) -> Keypair {
         self.ctx.payer.insecure_clone()
     }
@@ -215,8 +239,8 @@ impl Env {
     /// A vote account (node = a fresh identity) with `commission` percent, ready to earn
     /// credits with `ProgramTestContext::increment_vote_account_credits`.
     pub async fn create_vote_account(&mut self, commission: u8) -> Pubkey {
-        let vote = Keypair::new();
-        let node = Keypair::new();
+        let vote = self.new_keypair();
+        let node = self.new_keypair();
         let payer = self.payer();
         let space = solana_vote_interface::state::VoteStateV4::size_of();
         let rent = self.rent_exempt(space).await;
@@ -640,11 +664,11 @@ impl Pool {
 
 /// Creates every account a pool needs, without initializing it.
 pub async fn prepare_pool(env: &mut Env, program_id: Pubkey, config: &PoolConfig) -> Pool {
-    let stake_pool = Keypair::new();
-    let validator_list = Keypair::new();
-    let pool_mint = Keypair::new();
+    let stake_pool = env.new_keypair();
+    let validator_list = env.new_keypair();
+    let pool_mint = env.new_keypair();
     let manager = env.funded_keypair(10 * LAMPORTS_PER_SOL).await;
-    let staker = Keypair::new();
+    let staker = env.new_keypair();
     let (withdraw_authority, _) =
         spl_stake_pool::find_withdraw_authority_program_address(&program_id, &stake_pool.pubkey());
     env.create_mint_with(

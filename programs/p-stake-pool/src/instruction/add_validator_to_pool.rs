@@ -111,7 +111,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
         vote_account.address(),
         stake_pool.address(),
         validator_seed,
-    );
+    )?;
     if expected != *validator_stake.address() {
         log("Incorrect validator stake account address");
         return Err(StakePoolError::InvalidStakeAccountAddress.into());

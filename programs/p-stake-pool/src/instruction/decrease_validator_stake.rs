@@ -165,7 +165,7 @@ pub fn process(
         return Err(StakePoolError::ValidatorNotFound.into());
     };
     let (expected, _) =
-        pda::find_validator_stake(program_id, &vote, &pool_address, entry.validator_seed());
+        pda::find_validator_stake(program_id, &vote, &pool_address, entry.validator_seed())?;
     if expected != *validator_stake.address() {
         log("Incorrect validator stake account address");
         return Err(StakePoolError::InvalidStakeAccountAddress.into());
@@ -222,7 +222,7 @@ pub fn process(
     let (source, split_lamports) = match (ephemeral_seed, ephemeral_stake) {
         (Some(ephemeral_seed), Some(ephemeral_stake)) => {
             let (expected, ephemeral_bump) =
-                pda::find_ephemeral_stake(program_id, &pool_address, ephemeral_seed);
+                pda::find_ephemeral_stake(program_id, &pool_address, ephemeral_seed)?;
             if expected != *ephemeral_stake.address() {
                 log("Incorrect ephemeral stake account address");
                 return Err(StakePoolError::InvalidStakeAccountAddress.into());
@@ -272,7 +272,7 @@ pub fn process(
     };
 
     let (expected, transient_bump) =
-        pda::find_transient_stake(program_id, &vote, &pool_address, transient_seed);
+        pda::find_transient_stake(program_id, &vote, &pool_address, transient_seed)?;
     if expected != *transient_stake.address() {
         log("Incorrect transient stake account address");
         return Err(StakePoolError::InvalidStakeAccountAddress.into());

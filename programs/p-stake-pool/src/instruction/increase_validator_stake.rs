@@ -167,7 +167,7 @@ pub fn process(
     // stake force-moved during a cluster restart cannot take more.
     check_owner(validator_stake, &STAKE_PROGRAM)?;
     let (expected, _) =
-        pda::find_validator_stake(program_id, vote, &pool_address, entry.validator_seed());
+        pda::find_validator_stake(program_id, vote, &pool_address, entry.validator_seed())?;
     if expected != *validator_stake.address() {
         log("Incorrect validator stake account address");
         return Err(StakePoolError::InvalidStakeAccountAddress.into());
@@ -208,7 +208,7 @@ pub fn process(
     let source = match (ephemeral_seed, ephemeral_stake) {
         (Some(ephemeral_seed), Some(ephemeral_stake)) => {
             let (expected, ephemeral_bump) =
-                pda::find_ephemeral_stake(program_id, &pool_address, ephemeral_seed);
+                pda::find_ephemeral_stake(program_id, &pool_address, ephemeral_seed)?;
             if expected != *ephemeral_stake.address() {
                 log("Incorrect ephemeral stake account address");
                 return Err(StakePoolError::InvalidStakeAccountAddress.into());
@@ -248,7 +248,7 @@ pub fn process(
     };
 
     let (expected, transient_bump) =
-        pda::find_transient_stake(program_id, vote, &pool_address, transient_seed);
+        pda::find_transient_stake(program_id, vote, &pool_address, transient_seed)?;
     if expected != *transient_stake.address() {
         log("Incorrect transient stake account address");
         return Err(StakePoolError::InvalidStakeAccountAddress.into());

@@ -88,7 +88,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
         return Err(StakePoolError::ValidatorNotFound.into());
     };
     let (expected, _) =
-        pda::find_validator_stake(program_id, &vote, &pool_address, entry.validator_seed());
+        pda::find_validator_stake(program_id, &vote, &pool_address, entry.validator_seed())?;
     if expected != *validator_stake.address() {
         log("Incorrect validator stake account address");
         return Err(StakePoolError::InvalidStakeAccountAddress.into());
@@ -101,7 +101,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
     let authority_seeds = pda::withdraw_authority_seeds(&pool_address, &bump);
     let new_status = if entry.transient_stake_lamports() > 0 {
         let (expected, _) =
-            pda::find_transient_stake(program_id, &vote, &pool_address, entry.transient_seed());
+            pda::find_transient_stake(program_id, &vote, &pool_address, entry.transient_seed())?;
         if expected != *transient_stake.address() {
             log("Incorrect transient stake account address");
             return Err(StakePoolError::InvalidStakeAccountAddress.into());

@@ -166,12 +166,12 @@ impl Crank<'_> {
         // Accounts not at this entry's addresses are skipped, never counted: anyone can run
         // the crank, so the pairs are untrusted.
         let (expected, _) =
-            pda::find_validator_stake(program_id, &vote, self.pool, entry.validator_seed());
+            pda::find_validator_stake(program_id, &vote, self.pool, entry.validator_seed())?;
         if expected != *validator_stake.address() {
             return Ok(());
         }
         let (expected, _) =
-            pda::find_transient_stake(program_id, &vote, self.pool, entry.transient_seed());
+            pda::find_transient_stake(program_id, &vote, self.pool, entry.transient_seed())?;
         if expected != *transient_stake.address() {
             return Ok(());
         }
