@@ -894,3 +894,38 @@ pub fn assert_pool_error(
         InstructionError::Custom(expected as u32)
     );
 }
+
+/// Puts `synthetic` stand-in validators in front of the pool's real entries, recorded as
+/// updated this epoch with no stake, so the real validators sit at the end of a list of
+/// `synthetic + real` entries: the worst case for any instruction that searches the list.
+/// The stand-ins play validators whose stake other transactions have already cranked; their
+/// vote addresses start with 0xEE bytes so they never collide with real keys.
+pub async fn pad_validator_list(env: &mut Env, pool: &Pool, synthetic: usize) {
+    const HEADER: usize = 9;
+    const ENTRY: usize = 73;
+    let address = pool.validator_list.pubkey();
+    let mut account = env.account(&address).await.unwrap();
+    let length = u32::from_le_bytes(account.data[5..9].try_into().unwrap()) as usize;
+    // Earlier stand-ins are dropped, so the list can be re-padded to another size.
+    let real_entries: Vec<u8> = account.data[HEADER..HEADER + length * ENTRY]
+        .chunks(ENTRY)
+        .filter(|entry| entry[41..65] != [0xEE; 24])
+        .flatten()
+        .copied()
+        .collect();
+    let real = real_entries.len() / ENTRY;
+    let epoch = env.epoch().await;
+    let mut entry = [0u8; ENTRY];
+    entry[16..24].copy_from_slice(&epoch.to_le_bytes());
+    for i in 0..synthetic {
+        let mut vote = [0xEE; 32];
+        vote[24..].copy_from_slice(&(i as u64).to_le_bytes());
+        entry[41..].copy_from_slice(&vote);
+        let at = HEADER + i * ENTRY;
+        account.data[at..at + ENTRY].copy_from_slice(&entry);
+    }
+    let at = HEADER + synthetic * ENTRY;
+    account.data[at..at + real_entries.len()].copy_from_slice(&real_entries);
+    account.data[5..9].copy_from_slice(&((synthetic + real) as u32).to_le_bytes());
+    env.ctx.set_account(&address, &account.into());
+}

@@ -92,16 +92,21 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
     {
         let mut list_data = validator_list.try_borrow_mut()?;
         let list = ValidatorList::load_initialized(&mut list_data)?;
+        // Summed in u128, which 20,000 entries of u64 cannot overflow, and checked once.
+        let mut validator_lamports = 0u128;
         for entry in list.all_entries()? {
             // Every entry must have been refreshed this epoch by UpdateValidatorListBalance.
             if entry.last_update_epoch() < current_epoch {
                 return Err(StakePoolError::StakeListOutOfDate.into());
             }
-            total_lamports = entry
-                .stake_lamports()
-                .and_then(|stake| total_lamports.checked_add(stake))
-                .ok_or(StakePoolError::CalculationFailure)?;
+            validator_lamports = validator_lamports
+                .wrapping_add(u128::from(entry.active_stake_lamports()))
+                .wrapping_add(u128::from(entry.transient_stake_lamports()));
         }
+        total_lamports = u64::try_from(validator_lamports)
+            .ok()
+            .and_then(|validators| total_lamports.checked_add(validators))
+            .ok_or(StakePoolError::CalculationFailure)?;
     }
 
     let reward_lamports = total_lamports.saturating_sub(previous_lamports);

@@ -87,15 +87,15 @@ const _: () = assert!(core::mem::size_of::<ValidatorListHeader>() == HEADER_LEN)
 impl ValidatorStakeInfo {
     #[inline(always)]
     pub fn active_stake_lamports(&self) -> u64 {
-        u64::from_le_bytes(self.active_stake_lamports)
+        read_u64(&self.active_stake_lamports)
     }
     #[inline(always)]
     pub fn transient_stake_lamports(&self) -> u64 {
-        u64::from_le_bytes(self.transient_stake_lamports)
+        read_u64(&self.transient_stake_lamports)
     }
     #[inline(always)]
     pub fn last_update_epoch(&self) -> u64 {
-        u64::from_le_bytes(self.last_update_epoch)
+        read_u64(&self.last_update_epoch)
     }
     /// Raw status byte (values outside `StakeStatus` are treated as not active).
     #[inline(always)]
@@ -156,8 +156,8 @@ impl ValidatorStakeInfo {
     #[inline(always)]
     pub fn is_removed(&self) -> bool {
         self.status == StakeStatus::ReadyForRemoval as u8
-            && self.active_stake_lamports == [0; 8]
-            && self.transient_stake_lamports == [0; 8]
+            && self.active_stake_lamports() == 0
+            && self.transient_stake_lamports() == 0
     }
 }
 
@@ -279,10 +279,8 @@ impl<'a> ValidatorList<'a> {
         vote_account: &Address,
     ) -> Result<Option<&mut ValidatorStakeInfo>, ProgramError> {
         let length = self.len() as usize;
-        Ok(self
-            .entries_mut(0, length)?
-            .iter_mut()
-            .find(|entry| entry.vote_account_address == *vote_account))
+        let entries = self.entries_mut(0, length)?;
+        Ok(position(entries, vote_account).map(move |index| &mut entries[index]))
     }
 
     /// All stored entries.
@@ -323,28 +321,41 @@ impl<'a> ValidatorList<'a> {
 
     /// Drops every removed entry, keeping the others in order, and returns how many were
     /// dropped. Bytes past the new end are left as they were, as the reference leaves them.
+    /// Kept entries move in runs (one `copy_within` per run of kept entries after the first
+    /// removed one), so a 20,000-entry list costs a status-byte check per entry.
     pub fn retain_unremoved(&mut self) -> Result<u32, ProgramError> {
         let length = self.len() as usize;
         let all = self.entry_byte_range(0, length)?;
-        let mut kept = 0usize;
+        // Where the next kept entry goes, and where the current run of kept entries began.
+        let mut write = all.start;
+        let mut run_start = all.start;
         let mut read = all.start;
         while read < all.end {
             let next = read.saturating_add(ENTRY_LEN);
             // SAFETY: `read..next` lies inside the entry range checked above.
             let removed = unsafe { &*(self.data.as_ptr().add(read) as *const ValidatorStakeInfo) }
                 .is_removed();
-            if !removed {
-                let write = HEADER_LEN.saturating_add(kept.saturating_mul(ENTRY_LEN));
-                if write != read {
-                    self.data.copy_within(read..next, write);
-                }
-                kept = kept.saturating_add(1);
+            if removed {
+                write = self.move_run(run_start..read, write);
+                run_start = next;
             }
             read = next;
         }
+        write = self.move_run(run_start..all.end, write);
+        let kept = write.saturating_sub(HEADER_LEN) / ENTRY_LEN;
         let dropped = length.saturating_sub(kept) as u32;
         self.header_mut().length = (kept as u32).to_le_bytes();
         Ok(dropped)
+    }
+
+    /// Moves the kept entries in `run` to `write`; returns where the next run goes.
+    #[inline(always)]
+    fn move_run(&mut self, run: core::ops::Range<usize>, write: usize) -> usize {
+        let run_len = run.end.saturating_sub(run.start);
+        if run_len > 0 && run.start != write {
+            self.data.copy_within(run, write);
+        }
+        write.saturating_add(run_len)
     }
 
     /// The entry for `vote_account`, if listed.
@@ -352,9 +363,32 @@ impl<'a> ValidatorList<'a> {
         &self,
         vote_account: &Address,
     ) -> Result<Option<&ValidatorStakeInfo>, ProgramError> {
-        Ok(self
-            .all_entries()?
-            .iter()
-            .find(|entry| entry.vote_account_address == *vote_account))
+        let entries = self.all_entries()?;
+        Ok(position(entries, vote_account).map(|index| &entries[index]))
     }
+}
+
+/// Index of `vote_account`'s entry. The list is unordered, so this is a scan; it is the
+/// hot loop of every lookup in a 20,000-entry list, so each entry costs one unaligned 8-byte
+/// load and compare, and only a match on those bytes compares the whole address.
+#[inline(always)]
+fn position(entries: &[ValidatorStakeInfo], vote_account: &Address) -> Option<usize> {
+    let key = prefix(vote_account);
+    entries.iter().position(|entry| {
+        prefix(&entry.vote_account_address) == key && entry.vote_account_address == *vote_account
+    })
+}
+
+/// The first 8 bytes of an address as one word.
+#[inline(always)]
+fn prefix(address: &Address) -> u64 {
+    // SAFETY: an address is 32 readable bytes; the read is explicitly unaligned.
+    unsafe { core::ptr::read_unaligned(address.as_ref().as_ptr() as *const u64) }
+}
+
+/// A little-endian u64 field read in one unaligned load (entries sit at 73-byte strides).
+#[inline(always)]
+fn read_u64(field: &[u8; 8]) -> u64 {
+    // SAFETY: the field is 8 readable bytes; the read is explicitly unaligned.
+    u64::from_le(unsafe { core::ptr::read_unaligned(field.as_ptr() as *const u64) })
 }
