@@ -180,6 +180,25 @@ impl Env {
         }
     }
 
+    /// The stake program's current minimum delegation (asked the way programs ask it).
+    pub async fn stake_minimum_delegation(&mut self) -> u64 {
+        let ix = solana_stake_interface::instruction::get_minimum_delegation();
+        let transaction = self.transaction(&[ix], &[]).await;
+        let simulation = self
+            .ctx
+            .banks_client
+            .simulate_transaction(transaction)
+            .await
+            .unwrap();
+        let data = simulation
+            .simulation_details
+            .unwrap()
+            .return_data
+            .expect("the stake program returns its minimum delegation")
+            .data;
+        u64::from_le_bytes(data.try_into().unwrap())
+    }
+
     pub async fn account(&mut self, address: &Pubkey) -> Option<Account> {
         self.ctx.banks_client.get_account(*address).await.unwrap()
     }
@@ -928,4 +947,29 @@ pub async fn pad_validator_list(env: &mut Env, pool: &Pool, synthetic: usize) {
     account.data[at..at + real_entries.len()].copy_from_slice(&real_entries);
     account.data[5..9].copy_from_slice(&((synthetic + real) as u32).to_le_bytes());
     env.ctx.set_account(&address, &account.into());
+}
+
+/// The invariants every stateful test checks after an update: the recorded supply is the
+/// mint's, and `total_lamports` is the reserve above rent plus every entry's active and
+/// transient stake (nothing else counted, nothing missed).
+pub async fn assert_pool_invariants(env: &mut Env, pool: &Pool) {
+    let state = spl_pool_state(env, pool).await;
+    assert_eq!(
+        state.pool_token_supply,
+        env.mint_supply(&pool.pool_mint.pubkey()).await,
+        "recorded supply differs from the mint"
+    );
+    let list = spl_validator_list(env, pool).await;
+    let validators: u64 = list
+        .validators
+        .iter()
+        .map(|v| u64::from(v.active_stake_lamports) + u64::from(v.transient_stake_lamports))
+        .sum();
+    let reserve = env.lamports(&pool.reserve_stake).await;
+    let rent = env.rent_exempt(STAKE_ACCOUNT_LEN).await;
+    assert_eq!(
+        state.total_lamports,
+        reserve - rent + validators,
+        "total_lamports is not reserve - rent + validator stake"
+    );
 }
