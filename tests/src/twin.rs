@@ -209,16 +209,16 @@ impl Twin {
         ephemeral_seed: u64,
     ) -> Result<(), BanksClientError> {
         self.as_staker(env, |pool, state, list| {
-            spl_stake_pool::instruction::increase_additional_validator_stake_with_list(
+            spl_stake_pool::instruction::increase_additional_validator_stake_with_vote(
                 &pool.program_id,
                 state,
-                list,
                 &pool.stake_pool.pubkey(),
                 vote,
                 lamports,
+                None,
+                transient_seed(list, vote),
                 ephemeral_seed,
             )
-            .unwrap()
         })
         .await
     }
@@ -254,16 +254,16 @@ impl Twin {
         ephemeral_seed: u64,
     ) -> Result<(), BanksClientError> {
         self.as_staker(env, |pool, state, list| {
-            spl_stake_pool::instruction::decrease_additional_validator_stake_with_list(
+            spl_stake_pool::instruction::decrease_additional_validator_stake_with_vote(
                 &pool.program_id,
                 state,
-                list,
                 &pool.stake_pool.pubkey(),
                 vote,
                 lamports,
+                None,
+                transient_seed(list, vote),
                 ephemeral_seed,
             )
-            .unwrap()
         })
         .await
     }
