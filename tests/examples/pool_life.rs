@@ -1,12 +1,49 @@
 //! Demo: a pool's life in a local bank with the real p-stake-pool `.so`. A pool with fees is
-//! created, users deposit SOL, rewards arrive each epoch, the crank updates the pool, users
-//! withdraw; a table per epoch and each user's profit are printed.
+//! created, users deposit SOL, the staker delegates it to three validators, the validators
+//! vote and the runtime pays real inflation rewards at each epoch boundary, the crank updates
+//! the pool, the staker rebalances and finally brings the stake home, and users withdraw.
+//! A table per epoch (pool totals, exchange rate, fees, stake per validator, crank CU) and
+//! each user's profit are printed.
 
 use p_stake_pool_tests::*;
-use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::{
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
+};
 
 fn sol(lamports: u64) -> f64 {
     lamports as f64 / LAMPORTS_PER_SOL as f64
+}
+
+/// The staker's instruction for `vote`: increase (`lamports > 0`) or decrease.
+fn rebalance(
+    pool: &Pool,
+    state: &spl_stake_pool::state::StakePool,
+    vote: &Pubkey,
+    lamports: i64,
+    seed: u64,
+) -> solana_sdk::instruction::Instruction {
+    if lamports > 0 {
+        spl_stake_pool::instruction::increase_validator_stake_with_vote(
+            &PROGRAM_ID,
+            state,
+            &pool.stake_pool.pubkey(),
+            vote,
+            lamports as u64,
+            None,
+            seed,
+        )
+    } else {
+        spl_stake_pool::instruction::decrease_validator_stake_with_vote(
+            &PROGRAM_ID,
+            state,
+            &pool.stake_pool.pubkey(),
+            vote,
+            lamports.unsigned_abs(),
+            None,
+            seed,
+        )
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -20,9 +57,9 @@ async fn main() {
     );
     let names = ["alice", "bob", "carol"];
     let deposits = [
-        10 * LAMPORTS_PER_SOL,
-        25 * LAMPORTS_PER_SOL,
-        4 * LAMPORTS_PER_SOL,
+        100 * LAMPORTS_PER_SOL,
+        250 * LAMPORTS_PER_SOL,
+        40 * LAMPORTS_PER_SOL,
     ];
     let mut users = Vec::new();
     for (name, amount) in names.iter().zip(deposits) {
@@ -42,30 +79,122 @@ async fn main() {
         println!("{name} deposits {:.3} SOL ({cu} CU)", sol(amount));
         users.push((name, keypair, account, amount));
     }
-    println!("\n| epoch | total SOL | LST supply | SOL per LST | fee minted (LST) | update CU |");
-    println!("|---:|---:|---:|---:|---:|---:|");
-    for epoch_round in 0..5u64 {
-        // Rewards: ~0.2% of the pool per epoch arrives in the reserve.
+
+    // The staker adds three validators (commission 0%, 5%, 10%) and delegates to them.
+    let mut votes = Vec::new();
+    for commission in [0, 5, 10] {
+        let vote = env.create_vote_account(commission).await;
         let state = spl_pool_state(&mut env, &pool).await;
-        env.transfer(
-            &pool.reserve_stake,
-            state.total_lamports / 500 + epoch_round * 1_000_000,
-        )
-        .await;
+        let add = spl_stake_pool::instruction::add_validator_to_pool_with_vote(
+            &PROGRAM_ID,
+            &state,
+            &pool.stake_pool.pubkey(),
+            &vote,
+            None,
+        );
+        env.send(&[add], &[&pool.staker]).await.unwrap();
+        votes.push(vote);
+    }
+    println!("\nstaker adds validators v1 (0% commission), v2 (5%), v3 (10%)");
+    let mut plan: Vec<(u64, Vec<i64>)> = vec![
+        (0, vec![150, 120, 90]),
+        (3, vec![-50, 0, 0]),
+        (5, vec![0, 0, 40]),
+        (9, vec![-200, -150, -150]),
+    ];
+    let sol_i = |n: i64| n * LAMPORTS_PER_SOL as i64;
+
+    println!(
+        "\n| epoch | total SOL | LST supply | SOL per LST | fee minted (LST) | reserve SOL | v1 SOL | v2 SOL | v3 SOL | crank CU (txs) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for round in 0..14u64 {
+        if let Some(position) = plan.iter().position(|(at, _)| *at == round) {
+            let (_, moves) = plan.remove(position);
+            let state = spl_pool_state(&mut env, &pool).await;
+            let list = spl_validator_list(&mut env, &pool).await;
+            for (i, (vote, amount)) in votes.iter().zip(moves).enumerate() {
+                if amount == 0 {
+                    continue;
+                }
+                // A decrease larger than the stake leaves the minimum behind.
+                let mut lamports = sol_i(amount);
+                if lamports < 0 {
+                    let active = u64::from(list.validators[i].active_stake_lamports) as i64;
+                    let keep = (LAMPORTS_PER_SOL + 3 * 1_000_000) as i64;
+                    lamports = lamports.max(-(active - keep));
+                }
+                let ix = rebalance(&pool, &state, vote, lamports, round + 1);
+                env.send(&[ix], &[&pool.staker]).await.unwrap();
+                println!(
+                    "  staker {} v{} by {:.3} SOL",
+                    if lamports > 0 {
+                        "increases"
+                    } else {
+                        "decreases"
+                    },
+                    i + 1,
+                    sol(lamports.unsigned_abs())
+                );
+            }
+        }
+        if round == 11 {
+            // The staker retires the validators: their remaining stake deactivates and comes
+            // back to the reserve, after which cleanup drops the entries.
+            let state = spl_pool_state(&mut env, &pool).await;
+            for (i, vote) in votes.iter().enumerate() {
+                let remove = spl_stake_pool::instruction::remove_validator_from_pool_with_vote(
+                    &PROGRAM_ID,
+                    &state,
+                    &pool.stake_pool.pubkey(),
+                    vote,
+                    None,
+                    0,
+                );
+                env.send(&[remove], &[&pool.staker]).await.unwrap();
+                println!("  staker removes v{}", i + 1);
+            }
+        }
+        // The validators vote all epoch; the runtime pays inflation rewards at the boundary.
+        for vote in &votes {
+            env.credit_votes(vote, 2_000);
+        }
         env.next_epoch().await;
         let fee_before = env.token_balance(&pool.manager_fee_account).await;
-        let update = update_instructions(&pool);
-        let cu = env.measure(&update, &[]).await.total;
-        env.send(&update, &[]).await.unwrap();
+        let mut cu = 0;
+        let transactions = full_update_instructions(&mut env, &pool).await;
+        let count = transactions.len();
+        for update in transactions {
+            cu += env.measure(&update, &[]).await.total;
+            env.send(&update, &[]).await.unwrap();
+        }
         let state = spl_pool_state(&mut env, &pool).await;
+        let list = spl_validator_list(&mut env, &pool).await;
         let fee = env.token_balance(&pool.manager_fee_account).await - fee_before;
+        let reserve = env.lamports(&pool.reserve_stake).await;
+        // Active plus transient stake per validator ("-" once its entry is cleaned up).
+        let stake: Vec<String> = votes
+            .iter()
+            .map(|vote| {
+                list.validators
+                    .iter()
+                    .find(|v| v.vote_account_address == *vote)
+                    .map_or("-".to_string(), |v| {
+                        let lamports = u64::from(v.active_stake_lamports)
+                            + u64::from(v.transient_stake_lamports);
+                        format!("{:.3}", sol(lamports))
+                    })
+            })
+            .collect();
         println!(
-            "| {} | {:.6} | {:.6} | {:.9} | {:.6} | {cu} |",
+            "| {} | {:.6} | {:.6} | {:.9} | {:.6} | {:.3} | {} | {cu} ({count}) |",
             state.last_update_epoch,
             sol(state.total_lamports),
             sol(state.pool_token_supply),
             state.total_lamports as f64 / state.pool_token_supply as f64,
             sol(fee),
+            sol(reserve),
+            stake.join(" | "),
         );
     }
     println!();

@@ -201,7 +201,17 @@ async fn validators_with_real_rewards_match_reference() {
     let again = twin.add_validator(&mut env, &votes[0]).await;
     assert_pool_error(again, StakePoolError::ValidatorAlreadyAdded);
 
-    let mut last_total = 0;
+    // The new validator stakes activate during the first epoch; rewards start after it.
+    for vote in &votes {
+        env.credit_votes(vote, 1_000);
+    }
+    env.next_epoch().await;
+    twin.full_update(&mut env).await;
+    twin.assert_same(&mut env).await;
+    let state = spl_pool_state(&mut env, &twin.ours).await;
+    let mut last_total = state.total_lamports;
+    let mut last_rate = state.total_lamports as f64 / state.pool_token_supply as f64;
+    let mut last_fees = env.token_balance(&twin.ours.manager_fee_account).await;
     for _ in 0..4 {
         for vote in &votes {
             env.credit_votes(vote, 1_000);
@@ -210,8 +220,18 @@ async fn validators_with_real_rewards_match_reference() {
         twin.full_update(&mut env).await;
         twin.assert_same(&mut env).await;
         let state = spl_pool_state(&mut env, &twin.ours).await;
-        assert!(state.total_lamports >= last_total);
-        last_total = state.total_lamports;
+        // Real inflation rewards: the total grows every epoch, so does SOL per pool token,
+        // and the manager is paid the epoch fee in pool tokens (its amount is the reference's,
+        // compared by assert_same above).
+        assert!(
+            state.total_lamports > last_total,
+            "no inflation reward arrived"
+        );
+        let rate = state.total_lamports as f64 / state.pool_token_supply as f64;
+        assert!(rate > last_rate, "exchange rate did not rise");
+        let fees = env.token_balance(&twin.ours.manager_fee_account).await;
+        assert!(fees > last_fees, "no epoch fee minted");
+        (last_total, last_rate, last_fees) = (state.total_lamports, rate, fees);
     }
     let list = spl_validator_list(&mut env, &twin.ours).await;
     let rewarded: u64 = list
