@@ -326,6 +326,20 @@ async fn main() {
     update_all(&mut env, &pool).await;
 
     let state = spl_pool_state(&mut env, &pool).await;
+    let remove = spl_stake_pool::instruction::remove_validator_from_pool_with_vote(
+        &PROGRAM_ID,
+        &state,
+        &pool.stake_pool.pubkey(),
+        &votes[0],
+        None,
+        0,
+    );
+    rows.push((
+        "RemoveValidatorFromPool".into(),
+        env.measure(&[remove], &[&pool.staker]).await,
+        "-",
+    ));
+
     let mut table = String::from("# p-stake-pool compute units\n\nMeasured by `cargo run -p p-stake-pool-tests --example cu_benchmark` in a solana-program-test 4.2 bank (SBPF v0 build from this repository's offline pipeline). **own** = total − CU spent inside invoked programs (it includes the 1,000 CU invoke charge per CPI). The SPL column is the reference's total from `spl-baseline-cu.md` (same pipeline and bank).\n\n| instruction | total | inner | own | SPL 2.2.0 total |\n|---|---:|---:|---:|---:|\n");
     for (name, measured, baseline) in &rows {
         // The bank truncates long logs; inner CU cannot be summed from a truncated log.

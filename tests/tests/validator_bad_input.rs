@@ -640,6 +640,114 @@ async fn increase_decrease_and_preferred_bad_input() {
     )
     .await;
 
+    // The additional variants: an ephemeral account that is not the PDA of its seed.
+    refused_watching(
+        &mut env,
+        &twin,
+        &watched,
+        custom(E::InvalidStakeAccountAddress),
+        |pool, side| {
+            let mut ix = spl_stake_pool::instruction::increase_additional_validator_stake_with_vote(
+                &pool.program_id,
+                &states[side as usize],
+                &pool.stake_pool.pubkey(),
+                &vote,
+                2 * LAMPORTS_PER_SOL,
+                None,
+                1,
+                0,
+            );
+            ix.accounts[5] = AccountMeta::new(Pubkey::new_unique(), false);
+            (vec![ix], staker(pool))
+        },
+    )
+    .await;
+    refused_watching(
+        &mut env,
+        &twin,
+        &watched,
+        custom(E::InvalidStakeAccountAddress),
+        |pool, side| {
+            let mut ix = spl_stake_pool::instruction::decrease_additional_validator_stake_with_vote(
+                &pool.program_id,
+                &states[side as usize],
+                &pool.stake_pool.pubkey(),
+                &vote,
+                2 * LAMPORTS_PER_SOL,
+                None,
+                1,
+                0,
+            );
+            ix.accounts[6] = AccountMeta::new(Pubkey::new_unique(), false);
+            (vec![ix], staker(pool))
+        },
+    )
+    .await;
+    // The deprecated decrease names the rent sysvar: a different sysvar is refused.
+    refused_watching(
+        &mut env,
+        &twin,
+        &watched,
+        InstructionError::InvalidArgument,
+        |pool, _| {
+            let (validator_stake, _) = spl_stake_pool::find_stake_program_address(
+                &pool.program_id,
+                &vote,
+                &pool.stake_pool.pubkey(),
+                None,
+            );
+            #[allow(deprecated)]
+            let mut ix = spl_stake_pool::instruction::decrease_validator_stake(
+                &pool.program_id,
+                &pool.stake_pool.pubkey(),
+                &pool.staker.pubkey(),
+                &pool.withdraw_authority,
+                &pool.validator_list.pubkey(),
+                &validator_stake,
+                &spl_stake_pool::find_transient_stake_program_address(
+                    &pool.program_id,
+                    &vote,
+                    &pool.stake_pool.pubkey(),
+                    1,
+                )
+                .0,
+                2 * LAMPORTS_PER_SOL,
+                1,
+            );
+            ix.accounts[7] = AccountMeta::new_readonly(solana_sdk::sysvar::clock::id(), false);
+            (vec![ix], staker(pool))
+        },
+    )
+    .await;
+    // With a transient in flight, the additional variant must name its seed.
+    twin.increase(&mut env, &vote, 2 * LAMPORTS_PER_SOL, 1)
+        .await
+        .unwrap();
+    let states = [
+        spl_pool_state(&mut env, &twin.ours).await,
+        spl_pool_state(&mut env, &twin.reference).await,
+    ];
+    refused_watching(
+        &mut env,
+        &twin,
+        &watched,
+        InstructionError::InvalidSeeds,
+        |pool, side| {
+            let ix = spl_stake_pool::instruction::increase_additional_validator_stake_with_vote(
+                &pool.program_id,
+                &states[side as usize],
+                &pool.stake_pool.pubkey(),
+                &vote,
+                2 * LAMPORTS_PER_SOL,
+                None,
+                2,
+                0,
+            );
+            (vec![ix], staker(pool))
+        },
+    )
+    .await;
+
     // A stale pool refuses increases and decreases.
     env.next_epoch().await;
     refused_watching(
