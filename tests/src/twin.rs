@@ -345,6 +345,192 @@ impl Twin {
         paid[0]
     }
 
+    /// One active-to-be stake account per side, `lamports` delegated to `vote`, with the payer
+    /// as both authorities (the payer signs every transaction, so it can authorize the
+    /// deposit).
+    pub async fn create_user_stakes(
+        &self,
+        env: &mut Env,
+        vote: &Pubkey,
+        lamports: u64,
+    ) -> [Pubkey; 2] {
+        let ours = Keypair::new();
+        let reference = Keypair::new();
+        env.create_delegated_stake(&ours, vote, lamports).await;
+        env.create_delegated_stake(&reference, vote, lamports).await;
+        [ours.pubkey(), reference.pubkey()]
+    }
+
+    /// `DepositStake` of each side's stake account by `user`, referral to `referrer`
+    /// (`minimum_out` selects the slippage variant).
+    pub async fn deposit_stake(
+        &self,
+        env: &mut Env,
+        stakes: &[Pubkey; 2],
+        user: usize,
+        referrer: usize,
+        minimum_out: Option<u64>,
+    ) -> Result<(), BanksClientError> {
+        let payer = env.payer().pubkey();
+        let mut delegations = Vec::new();
+        for stake in stakes {
+            // The delegation's vote account sits after the state tag (4) and `Meta` (120).
+            let account = env.account(stake).await.unwrap();
+            delegations.push(Pubkey::try_from(&account.data[124..156]).unwrap());
+        }
+        let states = [
+            crate::spl_pool_state(env, &self.ours).await,
+            crate::spl_pool_state(env, &self.reference).await,
+        ];
+        let (user, referrer) = (&self.users[user], &self.users[referrer]);
+        self.run(env, &[], |pool, side| {
+            let i = side as usize;
+            let (validator_stake, _) = spl_stake_pool::find_stake_program_address(
+                &pool.program_id,
+                &delegations[i],
+                &pool.stake_pool.pubkey(),
+                None,
+            );
+            let args = (
+                &pool.program_id,
+                &pool.stake_pool.pubkey(),
+                &pool.validator_list.pubkey(),
+                &pool.withdraw_authority,
+                &stakes[i],
+                &payer,
+                &validator_stake,
+                &pool.reserve_stake,
+                &user.account(side),
+                &pool.manager_fee_account,
+                &referrer.account(side),
+                &pool.pool_mint.pubkey(),
+                &pool.token_program,
+            );
+            let deposit_authority = states[i].stake_deposit_authority;
+            let default_authority = spl_stake_pool::find_deposit_authority_program_address(
+                &pool.program_id,
+                &pool.stake_pool.pubkey(),
+            )
+            .0;
+            match minimum_out {
+                _ if deposit_authority != default_authority => {
+                    spl_stake_pool::instruction::deposit_stake_with_authority(
+                        args.0,
+                        args.1,
+                        args.2,
+                        &deposit_authority,
+                        args.3,
+                        args.4,
+                        args.5,
+                        args.6,
+                        args.7,
+                        args.8,
+                        args.9,
+                        args.10,
+                        args.11,
+                        args.12,
+                    )
+                }
+                Some(minimum) => spl_stake_pool::instruction::deposit_stake_with_slippage(
+                    args.0, args.1, args.2, args.3, args.4, args.5, args.6, args.7, args.8, args.9,
+                    args.10, args.11, args.12, minimum,
+                ),
+                None => spl_stake_pool::instruction::deposit_stake(
+                    args.0, args.1, args.2, args.3, args.4, args.5, args.6, args.7, args.8, args.9,
+                    args.10, args.11, args.12,
+                ),
+            }
+        })
+        .await
+    }
+
+    /// `WithdrawStake` of `pool_tokens` by `user`, split from the account `source` names on
+    /// each side, into a fresh stake account the user's key controls; returns the two new
+    /// accounts (`minimum_out` selects the slippage variant).
+    pub async fn withdraw_stake(
+        &self,
+        env: &mut Env,
+        user: usize,
+        source: impl Fn(&Pool) -> Pubkey,
+        pool_tokens: u64,
+        minimum_out: Option<u64>,
+    ) -> Result<[Pubkey; 2], BanksClientError> {
+        let receivers = [Keypair::new(), Keypair::new()];
+        for receiver in &receivers {
+            env.create_owned_account(
+                receiver,
+                crate::STAKE_ACCOUNT_LEN,
+                &solana_stake_interface::program::id(),
+            )
+            .await;
+        }
+        let user = &self.users[user];
+        self.run_signed(env, |pool, side| {
+            let args = (
+                &pool.program_id,
+                &pool.stake_pool.pubkey(),
+                &pool.validator_list.pubkey(),
+                &pool.withdraw_authority,
+                &source(pool),
+                &receivers[side as usize].pubkey(),
+                &user.keypair.pubkey(),
+                &user.keypair.pubkey(),
+                &user.account(side),
+                &pool.manager_fee_account,
+                &pool.pool_mint.pubkey(),
+                &pool.token_program,
+            );
+            let ix = match minimum_out {
+                Some(minimum) => spl_stake_pool::instruction::withdraw_stake_with_slippage(
+                    args.0,
+                    args.1,
+                    args.2,
+                    args.3,
+                    args.4,
+                    args.5,
+                    args.6,
+                    args.7,
+                    args.8,
+                    args.9,
+                    args.10,
+                    args.11,
+                    pool_tokens,
+                    minimum,
+                ),
+                None => spl_stake_pool::instruction::withdraw_stake(
+                    args.0,
+                    args.1,
+                    args.2,
+                    args.3,
+                    args.4,
+                    args.5,
+                    args.6,
+                    args.7,
+                    args.8,
+                    args.9,
+                    args.10,
+                    args.11,
+                    pool_tokens,
+                ),
+            };
+            (vec![ix], vec![user.keypair.insecure_clone()])
+        })
+        .await?;
+        let received = [receivers[0].pubkey(), receivers[1].pubkey()];
+        // The new stake account answers to the user alone (staker and withdrawer).
+        for account in &received {
+            let data = env.account(account).await.unwrap().data;
+            assert_eq!(&data[12..44], user.keypair.pubkey().as_ref());
+            assert_eq!(&data[44..76], user.keypair.pubkey().as_ref());
+        }
+        assert_eq!(
+            env.lamports(&received[0]).await,
+            env.lamports(&received[1]).await,
+            "withdrawn stake differs"
+        );
+        Ok(received)
+    }
+
     /// Sends the same lamports to both reserves (counted as reward at the next update).
     pub async fn reward_reserves(&self, env: &mut Env, lamports: u64) {
         env.transfer(&self.ours.reserve_stake, lamports).await;

@@ -102,12 +102,16 @@ fn dispatch(
         tag::SET_PREFERRED_VALIDATOR => {
             ix::set_preferred_validator::process(program_id, accounts, data)
         }
-        tag::DEPOSIT_STAKE
-        | tag::WITHDRAW_STAKE
-        | tag::CREATE_TOKEN_METADATA
-        | tag::UPDATE_TOKEN_METADATA
-        | tag::DEPOSIT_STAKE_WITH_SLIPPAGE
-        | tag::WITHDRAW_STAKE_WITH_SLIPPAGE => {
+        tag::DEPOSIT_STAKE => ix::deposit_stake::process(program_id, accounts, data, false),
+        tag::DEPOSIT_STAKE_WITH_SLIPPAGE => {
+            ix::deposit_stake::process(program_id, accounts, data, true)
+        }
+        tag::WITHDRAW_STAKE => ix::withdraw_stake::process(program_id, accounts, data, false),
+        tag::WITHDRAW_STAKE_WITH_SLIPPAGE => {
+            ix::withdraw_stake::process(program_id, accounts, data, true)
+        }
+        tag::CREATE_TOKEN_METADATA
+        | tag::UPDATE_TOKEN_METADATA => {
             log("Instruction not served by this release of p-stake-pool");
             Err(ProgramError::InvalidInstructionData)
         }

@@ -150,6 +150,45 @@ pub fn split_deposit(
     })
 }
 
+/// Splits the pool tokens minted for a stake deposit of `total_lamports_in`, of which
+/// `stake_lamports_in` arrived as delegated stake and the rest as undelegated lamports. The
+/// delegated part pays the stake deposit fee and the rest the SOL deposit fee (each rounded
+/// up), so lamports riding along with a stake account cannot dodge the SOL deposit fee. The
+/// referrer gets `referral_percent` of the total fee (rounded down).
+pub fn split_stake_deposit(
+    total_lamports_in: u64,
+    stake_lamports_in: u64,
+    total_lamports: u64,
+    pool_token_supply: u64,
+    stake_deposit_fee: &Fee,
+    sol_deposit_fee: &Fee,
+    referral_percent: u8,
+) -> Option<DepositSplit> {
+    let minted = pool_tokens_for_deposit(total_lamports_in, total_lamports, pool_token_supply)?;
+    let minted_for_stake =
+        pool_tokens_for_deposit(stake_lamports_in, total_lamports, pool_token_supply)?;
+    let minted_for_sol = minted.checked_sub(minted_for_stake)?;
+    let fee = stake_deposit_fee
+        .apply(minted_for_stake)?
+        .checked_add(sol_deposit_fee.apply(minted_for_sol)?)?;
+    let user = minted.checked_sub(fee)?;
+    let referral_fee = referral_share(fee, referral_percent)?;
+    let manager_fee = fee.checked_sub(referral_fee)?;
+    Some(DepositSplit {
+        minted,
+        user,
+        manager_fee,
+        referral_fee,
+    })
+}
+
+/// Lamports one pool token is worth, rounded up: the tolerance a withdrawal of a whole
+/// account is allowed, since token amounts cannot express every lamport amount.
+#[inline]
+pub fn lamports_per_pool_token(total_lamports: u64, pool_token_supply: u64) -> Option<u64> {
+    mul_div_ceil(total_lamports, 1, pool_token_supply)
+}
+
 /// Pool tokens minted to the manager for an epoch's rewards.
 ///
 /// `reward_lamports` is the growth of the pool over the epoch and `new_total_lamports` the
@@ -343,6 +382,27 @@ mod tests {
             } else {
                 prop_assert!(lamports as u128 * supply as u128 / total as u128 > u64::MAX as u128);
             }
+        }
+
+        #[test]
+        fn stake_deposit_split_adds_up_and_charges_both_fees(
+            stake in 0u64..1u64 << 50,
+            extra in 0u64..1u64 << 40,
+            total in 1u64..1u64 << 55,
+            supply in 1u64..1u64 << 55,
+            stake_numerator in 0u64..=1000,
+            sol_numerator in 0u64..=1000,
+            referral in 0u8..=100,
+        ) {
+            let stake_fee = Fee { denominator: 1000, numerator: stake_numerator };
+            let sol_fee = Fee { denominator: 1000, numerator: sol_numerator };
+            let split = split_stake_deposit(stake + extra, stake, total, supply, &stake_fee, &sol_fee, referral).unwrap();
+            prop_assert_eq!(split.user + split.manager_fee + split.referral_fee, split.minted);
+            // Depositing the extra lamports with the stake costs at least the SOL deposit fee
+            // on them: never cheaper than depositing the stake alone and the SOL separately.
+            let alone = split_stake_deposit(stake, stake, total, supply, &stake_fee, &sol_fee, referral).unwrap();
+            let sol = split_deposit(extra, total, supply, &sol_fee, referral).unwrap();
+            prop_assert!(split.user <= alone.user + sol.user + 1);
         }
 
         #[test]

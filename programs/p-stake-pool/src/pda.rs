@@ -10,17 +10,23 @@ pub const AUTHORITY_WITHDRAW: &[u8] = b"withdraw";
 /// Seed of the default (permissionless) stake deposit authority, `[pool, "deposit"]`.
 pub const AUTHORITY_DEPOSIT: &[u8] = b"deposit";
 
-/// Canonical withdraw authority and bump. Searching costs 1,500 CU per bump tried, so only
-/// `Initialize` searches; everything else verifies the bump stored in the pool.
+/// Canonical withdraw authority and bump. Only `Initialize` searches; everything else
+/// verifies the bump stored in the pool with one hash.
 #[inline]
-pub fn find_withdraw_authority(program_id: &Address, stake_pool: &Address) -> (Address, u8) {
-    Address::find_program_address(&[stake_pool.as_ref(), AUTHORITY_WITHDRAW], program_id)
+pub fn find_withdraw_authority(
+    program_id: &Address,
+    stake_pool: &Address,
+) -> Result<(Address, u8), ProgramError> {
+    find_canonical(&[stake_pool.as_ref(), AUTHORITY_WITHDRAW], program_id)
 }
 
 /// Canonical default deposit authority.
 #[inline]
-pub fn find_deposit_authority(program_id: &Address, stake_pool: &Address) -> (Address, u8) {
-    Address::find_program_address(&[stake_pool.as_ref(), AUTHORITY_DEPOSIT], program_id)
+pub fn find_deposit_authority(
+    program_id: &Address,
+    stake_pool: &Address,
+) -> Result<(Address, u8), ProgramError> {
+    find_canonical(&[stake_pool.as_ref(), AUTHORITY_DEPOSIT], program_id)
 }
 
 /// Verifies `provided` is the pool's withdraw authority. A spoofed authority would let an

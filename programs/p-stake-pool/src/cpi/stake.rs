@@ -40,6 +40,7 @@ pub fn withdraw(
     )
 }
 
+const AUTHORIZE: u8 = 1;
 const DELEGATE_STAKE: u8 = 2;
 const SPLIT: u8 = 3;
 const DEACTIVATE: u8 = 5;
@@ -70,6 +71,44 @@ pub fn split(
         },
         &[stake, split_to, authority],
         &[signer],
+    )
+}
+
+/// Which authority `Authorize` replaces.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+pub enum StakeAuthority {
+    Staker = 0,
+    Withdrawer = 1,
+}
+
+/// `Authorize { new_authority, kind }`: hands one of `stake`'s authorities to
+/// `new_authority`, signed by the current one (`signers` empty when it signed the
+/// transaction itself).
+pub fn authorize(
+    stake: &AccountView,
+    clock: &AccountView,
+    authority: &AccountView,
+    new_authority: &pinocchio::Address,
+    kind: StakeAuthority,
+    signers: &[Signer],
+) -> ProgramResult {
+    let mut data = [0u8; 40];
+    data[0] = AUTHORIZE;
+    data[4..36].copy_from_slice(new_authority.as_ref());
+    data[36] = kind as u8;
+    invoke_signed(
+        &InstructionView {
+            program_id: &STAKE_PROGRAM,
+            data: &data,
+            accounts: &[
+                InstructionAccount::writable(stake.address()),
+                InstructionAccount::readonly(clock.address()),
+                InstructionAccount::readonly_signer(authority.address()),
+            ],
+        },
+        &[stake, clock, authority],
+        signers,
     )
 }
 

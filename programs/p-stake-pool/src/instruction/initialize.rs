@@ -129,12 +129,12 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
     let (stake_deposit_authority, sol_deposit_authority) = match deposit_authority {
         Some(authority) => (*authority.address(), Some(*authority.address())),
         None => (
-            pda::find_deposit_authority(program_id, stake_pool.address()).0,
+            pda::find_deposit_authority(program_id, stake_pool.address())?.0,
             None,
         ),
     };
     let (withdraw_authority_address, withdraw_bump) =
-        pda::find_withdraw_authority(program_id, stake_pool.address());
+        pda::find_withdraw_authority(program_id, stake_pool.address())?;
     if withdraw_authority_address != *withdraw_authority.address() {
         log("Incorrect withdraw authority provided");
         return Err(StakePoolError::InvalidProgramAddress.into());

@@ -6,6 +6,7 @@ pub mod checks;
 pub mod cleanup_removed_validator_entries;
 pub mod decrease_validator_stake;
 pub mod deposit_sol;
+pub mod deposit_stake;
 pub mod increase_validator_stake;
 pub mod initialize;
 pub mod remove_validator_from_pool;
@@ -17,6 +18,7 @@ pub mod set_staker;
 pub mod update_stake_pool_balance;
 pub mod update_validator_list_balance;
 pub mod withdraw_sol;
+pub mod withdraw_stake;
 
 use pinocchio::error::ProgramError;
 

@@ -45,8 +45,10 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
 
     if funding_type == STAKE_DEPOSIT {
         // Stake deposits always have an authority; "open" means the pool's own deposit PDA.
-        let authority = new_authority
-            .unwrap_or_else(|| pda::find_deposit_authority(program_id, stake_pool.address()).0);
+        let authority = match new_authority {
+            Some(authority) => authority,
+            None => pda::find_deposit_authority(program_id, stake_pool.address())?.0,
+        };
         StakePoolHeader::load_mut(&mut stake_pool.try_borrow_mut()?)?.stake_deposit_authority =
             authority;
         return Ok(());

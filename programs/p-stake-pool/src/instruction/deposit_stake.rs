@@ -1,0 +1,289 @@
+//! `DepositStake` (tag 9) and `DepositStakeWithSlippage` (tag 23): an active stake account
+//! delegated to one of the pool's validators joins that validator's stake, and its owner gets
+//! pool tokens.
+//!
+//! The user has already made the pool's stake deposit authority the stake account's staker and
+//! withdrawer (the reference client does so in the same transaction). This instruction moves
+//! both authorities to the pool's withdraw authority, merges the account into the validator
+//! stake, and mints pool tokens for what arrived: the delegated stake pays the stake deposit
+//! fee, every other lamport pays the SOL deposit fee and is moved on to the reserve.
+//!
+//! Accounts:
+//!   0. `[w]` Stake pool
+//!   1. `[w]` Validator list
+//!   2. `[s?]` Stake deposit authority: the default PDA `[pool, "deposit"]` (the program signs,
+//!      deposits are permissionless) or the pool's custom authority, which must sign
+//!   3. `[]` Withdraw authority PDA
+//!   4. `[w]` The user's stake account
+//!   5. `[w]` The validator's stake account in the pool
+//!   6. `[w]` Reserve stake (receives the undelegated lamports)
+//!   7. `[w]` User's pool token account
+//!   8. `[w]` Manager fee token account
+//!   9. `[w]` Referrer's pool token account
+//!  10. `[w]` Pool mint
+//!  11. `[]` Clock sysvar
+//!  12. `[]` Stake history sysvar
+//!  13. `[]` Token program
+//!  14. `[]` Stake program
+//!
+//! Data: none (and, for the slippage variant, minimum pool tokens out u64).
+
+use pinocchio::{
+    cpi::{Seed, Signer},
+    error::ProgramError,
+    sysvars::clock::Clock,
+    AccountView, Address, ProgramResult,
+};
+
+use super::{
+    checks::{check_owner, check_pool_mint, check_program, check_reserve, check_validator_list},
+    DataReader,
+};
+use crate::{
+    cpi::{self, stake::StakeAuthority},
+    error::StakePoolError,
+    ids::STAKE_PROGRAM,
+    log, math, pda,
+    state::{
+        stake::StakeAccount,
+        stake_pool::{load_pool, StakePoolHeader},
+        validator_list::{StakeStatus, ValidatorList},
+        AccountType,
+    },
+};
+
+pub fn process(
+    program_id: &Address,
+    accounts: &mut [AccountView],
+    data: &[u8],
+    with_slippage: bool,
+) -> ProgramResult {
+    let mut reader = DataReader::new(data);
+    let minimum_pool_tokens_out = if with_slippage {
+        Some(reader.u64()?)
+    } else {
+        None
+    };
+    reader.finish()?;
+
+    let [stake_pool, validator_list, deposit_authority, withdraw_authority, user_stake, validator_stake, reserve_stake, destination, manager_fee_account, referrer, pool_mint, clock, stake_history, token_program, stake_program, ..] =
+        accounts
+    else {
+        return Err(ProgramError::NotEnoughAccountKeys);
+    };
+    let epoch = Clock::from_account_view(clock)?.epoch;
+    check_program(stake_program, &STAKE_PROGRAM)?;
+
+    check_owner(stake_pool, program_id)?;
+    let pool_address = *stake_pool.address();
+    let pool_data = stake_pool.try_borrow()?;
+    let (pool, tail) = load_pool(&pool_data)?;
+    if pool.account_type()? != AccountType::StakePool {
+        return Err(StakePoolError::InvalidState.into());
+    }
+    pda::check_withdraw_authority(
+        program_id,
+        &pool_address,
+        pool.stake_withdraw_bump_seed,
+        withdraw_authority.address(),
+    )?;
+    // Only the pool's deposit authority may hand stake in: a permissioned pool stores its own.
+    if *deposit_authority.address() != pool.stake_deposit_authority {
+        log("Incorrect stake deposit authority");
+        return Err(StakePoolError::InvalidStakeDepositAuthority.into());
+    }
+    check_pool_mint(pool, pool_mint)?;
+    check_validator_list(pool, validator_list)?;
+    check_reserve(pool, reserve_stake)?;
+    check_program(token_program, &pool.token_program_id)?;
+    // Fees go only to the stored fee account; a deposit holds no user funds hostage, so an
+    // unusable fee account fails the deposit instead of being bypassed.
+    if *manager_fee_account.address() != pool.manager_fee_account {
+        return Err(StakePoolError::InvalidFeeAccount.into());
+    }
+    // Tokens are priced from total_lamports, right only after this epoch's update.
+    if pool.last_update_epoch() < epoch {
+        return Err(StakePoolError::StakeListAndPoolOutOfDate.into());
+    }
+    let bump = [pool.stake_withdraw_bump_seed];
+    let (total_lamports, pool_token_supply) = (pool.total_lamports(), pool.pool_token_supply());
+    drop(pool_data);
+
+    check_owner(validator_list, program_id)?;
+    let mut list_data = validator_list.try_borrow_mut()?;
+    let mut list = ValidatorList::load_initialized(&mut list_data)?;
+
+    // The validator is the one the pool's stake account is delegated to.
+    let (vote, stake_before) = {
+        let data = validator_stake.try_borrow()?;
+        let stake = StakeAccount::load(&data)?;
+        let delegation = stake.delegation().ok_or(StakePoolError::WrongStakeStake)?;
+        let vote = Address::new_from_array(
+            delegation
+                .voter()
+                .try_into()
+                .map_err(|_| ProgramError::InvalidAccountData)?,
+        );
+        (vote, delegation.stake())
+    };
+    let lamports_before = validator_stake.lamports();
+    if let Some(preferred) = tail.preferred_deposit_validator {
+        if preferred != vote {
+            log("Deposits must go to the preferred deposit validator");
+            return Err(StakePoolError::IncorrectDepositVoteAddress.into());
+        }
+    }
+    let entry = list
+        .find_mut(&vote)?
+        .ok_or(StakePoolError::ValidatorNotFound)?;
+    let (expected, _) =
+        pda::find_validator_stake(program_id, &vote, &pool_address, entry.validator_seed())?;
+    if expected != *validator_stake.address() {
+        log("Incorrect validator stake account address");
+        return Err(StakePoolError::InvalidStakeAccountAddress.into());
+    }
+    if entry.status()? != StakeStatus::Active {
+        log("Validator is marked for removal and no longer accepts deposits");
+        return Err(StakePoolError::ValidatorNotFound.into());
+    }
+
+    // The stake account's authorities move from the deposit authority to the pool.
+    let (default_deposit_authority, deposit_bump) = pda::find_deposit_authority(program_id, &pool_address)?;
+    let deposit_bump = [deposit_bump];
+    let deposit_seeds = [
+        Seed::from(pool_address.as_ref()),
+        Seed::from(pda::AUTHORITY_DEPOSIT),
+        Seed::from(&deposit_bump),
+    ];
+    for kind in [StakeAuthority::Staker, StakeAuthority::Withdrawer] {
+        if *deposit_authority.address() == default_deposit_authority {
+            cpi::stake::authorize(
+                user_stake,
+                clock,
+                deposit_authority,
+                withdraw_authority.address(),
+                kind,
+                &[Signer::from(&deposit_seeds)],
+            )?;
+        } else {
+            // A custom authority signs the transaction itself.
+            cpi::stake::authorize(
+                user_stake,
+                clock,
+                deposit_authority,
+                withdraw_authority.address(),
+                kind,
+                &[],
+            )?;
+        }
+    }
+    let authority_seeds = pda::withdraw_authority_seeds(&pool_address, &bump);
+    // The stake program refuses anything that cannot merge: inactive, activating, delegated to
+    // another validator, other lockup.
+    cpi::stake::merge(
+        validator_stake,
+        user_stake,
+        clock,
+        stake_history,
+        withdraw_authority,
+        Signer::from(&authority_seeds),
+    )?;
+
+    // What arrived, measured on the validator stake: its delegation grew by the deposited
+    // stake; every other lamport (the user account's rent and any extra) is undelegated.
+    let stake_after = {
+        let data = validator_stake.try_borrow()?;
+        let stake = StakeAccount::load(&data)?;
+        stake
+            .delegation()
+            .ok_or(StakePoolError::WrongStakeStake)?
+            .stake()
+    };
+    let total_deposit = validator_stake
+        .lamports()
+        .checked_sub(lamports_before)
+        .ok_or(StakePoolError::CalculationFailure)?;
+    let stake_deposit = stake_after
+        .checked_sub(stake_before)
+        .ok_or(StakePoolError::CalculationFailure)?;
+    let sol_deposit = total_deposit
+        .checked_sub(stake_deposit)
+        .ok_or(StakePoolError::CalculationFailure)?;
+
+    let split = math::split_stake_deposit(
+        total_deposit,
+        stake_deposit,
+        total_lamports,
+        pool_token_supply,
+        &tail.stake_deposit_fee,
+        &tail.sol_deposit_fee,
+        tail.stake_referral_fee,
+    )
+    .ok_or(StakePoolError::CalculationFailure)?;
+    if split.user == 0 {
+        return Err(StakePoolError::DepositTooSmall.into());
+    }
+    if let Some(minimum) = minimum_pool_tokens_out {
+        if split.user < minimum {
+            return Err(StakePoolError::ExceededSlippage.into());
+        }
+    }
+
+    cpi::token::mint_to(
+        token_program,
+        pool_mint,
+        destination,
+        withdraw_authority,
+        split.user,
+        Signer::from(&authority_seeds),
+    )?;
+    if split.manager_fee > 0 {
+        cpi::token::mint_to(
+            token_program,
+            pool_mint,
+            manager_fee_account,
+            withdraw_authority,
+            split.manager_fee,
+            Signer::from(&authority_seeds),
+        )?;
+    }
+    if split.referral_fee > 0 {
+        cpi::token::mint_to(
+            token_program,
+            pool_mint,
+            referrer,
+            withdraw_authority,
+            split.referral_fee,
+            Signer::from(&authority_seeds),
+        )?;
+    }
+    // Undelegated lamports belong in the reserve, where they count as SOL.
+    if sol_deposit > 0 {
+        cpi::stake::withdraw(
+            validator_stake,
+            reserve_stake,
+            clock,
+            stake_history,
+            withdraw_authority,
+            sol_deposit,
+            Signer::from(&authority_seeds),
+        )?;
+    }
+
+    {
+        let mut data = stake_pool.try_borrow_mut()?;
+        let pool = StakePoolHeader::load_mut(&mut data)?;
+        let supply = pool
+            .pool_token_supply()
+            .checked_add(split.minted)
+            .ok_or(StakePoolError::CalculationFailure)?;
+        let total = pool
+            .total_lamports()
+            .checked_add(total_deposit)
+            .ok_or(StakePoolError::CalculationFailure)?;
+        pool.set_pool_token_supply(supply);
+        pool.set_total_lamports(total);
+    }
+    entry.set_active_stake_lamports(validator_stake.lamports());
+    Ok(())
+}

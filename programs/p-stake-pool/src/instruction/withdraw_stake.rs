@@ -1,0 +1,332 @@
+//! `WithdrawStake` (tag 10) and `WithdrawStakeWithSlippage` (tag 24): pool tokens in, a stake
+//! account out. The pool splits the tokens' worth of stake into an uninitialized stake account
+//! the user provides and hands it to the user's authority, so leaving the pool needs no
+//! unstaking wait.
+//!
+//! Where the stake may come from, in order, so that users cannot pick what suits them at the
+//! others' expense:
+//! 1. the preferred withdraw validator, while it holds more than the tolerance;
+//! 2. any validator's active stake, while one holds more than the tolerance;
+//! 3. a validator's transient stake, while one holds more than the tolerance (or the named
+//!    validator has any);
+//! 4. a whole validator stake account holding no more than the minimum (the entry is then ready
+//!    for removal), or the reserve once no validator has stake above the tolerance.
+//!
+//! The tolerance is what a split must leave behind (rent + minimum delegation) plus one more
+//! minimum delegation and one pool token's worth of lamports. Every validator stake keeps rent
+//! and the minimum delegation; the reserve keeps its rent.
+//!
+//! Accounts:
+//!   0. `[w]` Stake pool
+//!   1. `[w]` Validator list
+//!   2. `[]` Withdraw authority PDA
+//!   3. `[w]` Stake account to split from (validator, transient or reserve stake)
+//!   4. `[w]` Uninitialized stake account to receive the stake
+//!   5. `[]` The user's new stake (and withdraw) authority
+//!   6. `[s]` User transfer authority (owner or delegate of the burned tokens)
+//!   7. `[w]` User's pool token account to burn from
+//!   8. `[w]` Manager fee token account
+//!   9. `[w]` Pool mint
+//!  10. `[]` Clock sysvar
+//!  11. `[]` Token program
+//!  12. `[]` Stake program
+//!
+//! Data: pool tokens u64 (and, for the slippage variant, minimum lamports out u64).
+
+use pinocchio::{
+    cpi::Signer, error::ProgramError, sysvars::clock::Clock, AccountView, Address, ProgramResult,
+};
+
+use super::{
+    add_validator_to_pool::minimum_delegation,
+    checks::{
+        check_owner, check_pool_mint, check_program, check_validator_list,
+        manager_fee_account_usable,
+    },
+    DataReader,
+};
+use crate::{
+    cpi::{self, stake::StakeAuthority},
+    error::StakePoolError,
+    ids::STAKE_PROGRAM,
+    log, math, pda,
+    state::{
+        stake::StakeAccount,
+        stake_pool::{load_pool, StakePoolHeader},
+        validator_list::{StakeStatus, ValidatorList},
+        AccountType,
+    },
+    sysvar,
+};
+
+/// Which of a validator's stake accounts the withdrawal splits (the reserve needs no entry).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    ActiveStake,
+    TransientStake,
+    /// The whole validator stake account, which holds no more than the minimum.
+    WholeValidator,
+}
+
+pub fn process(
+    program_id: &Address,
+    accounts: &mut [AccountView],
+    data: &[u8],
+    with_slippage: bool,
+) -> ProgramResult {
+    let mut reader = DataReader::new(data);
+    let pool_tokens = reader.u64()?;
+    let minimum_lamports_out = if with_slippage {
+        Some(reader.u64()?)
+    } else {
+        None
+    };
+    reader.finish()?;
+
+    let [stake_pool, validator_list, withdraw_authority, split_from, split_to, user_stake_authority, user_transfer_authority, burn_from, manager_fee_account, pool_mint, clock, token_program, stake_program, ..] =
+        accounts
+    else {
+        return Err(ProgramError::NotEnoughAccountKeys);
+    };
+    let epoch = Clock::from_account_view(clock)?.epoch;
+    check_program(stake_program, &STAKE_PROGRAM)?;
+
+    check_owner(stake_pool, program_id)?;
+    let pool_address = *stake_pool.address();
+    let mut pool_data = stake_pool.try_borrow_mut()?;
+    let (pool, mut tail) = load_pool(&pool_data)?;
+    if pool.account_type()? != AccountType::StakePool {
+        return Err(StakePoolError::InvalidState.into());
+    }
+    let decimals = check_pool_mint(pool, pool_mint)?;
+    check_validator_list(pool, validator_list)?;
+    pda::check_withdraw_authority(
+        program_id,
+        &pool_address,
+        pool.stake_withdraw_bump_seed,
+        withdraw_authority.address(),
+    )?;
+    if *manager_fee_account.address() != pool.manager_fee_account {
+        return Err(StakePoolError::InvalidFeeAccount.into());
+    }
+    check_program(token_program, &pool.token_program_id)?;
+    // Lamports per token are only right after this epoch's update.
+    if pool.last_update_epoch() < epoch {
+        return Err(StakePoolError::StakeListAndPoolOutOfDate.into());
+    }
+    let bump = [pool.stake_withdraw_bump_seed];
+    let (total_lamports, pool_token_supply) = (pool.total_lamports(), pool.pool_token_supply());
+    let reserve_address = pool.reserve_stake;
+
+    check_owner(validator_list, program_id)?;
+    let mut list_data = validator_list.try_borrow_mut()?;
+    let mut list = ValidatorList::load_initialized(&mut list_data)?;
+
+    // No fee when the manager withdraws from its own fee account, and none when the fee
+    // account cannot take it: a broken fee account must never lock users in.
+    let fee = if *burn_from.address() == pool.manager_fee_account
+        || !manager_fee_account_usable(pool, manager_fee_account)?
+    {
+        0
+    } else {
+        tail.stake_withdrawal_fee
+            .apply(pool_tokens)
+            .ok_or(StakePoolError::CalculationFailure)?
+    };
+    let burnt = pool_tokens
+        .checked_sub(fee)
+        .ok_or(StakePoolError::CalculationFailure)?;
+    let mut withdraw_lamports =
+        math::lamports_for_pool_tokens(burnt, total_lamports, pool_token_supply)
+            .ok_or(StakePoolError::CalculationFailure)?;
+    if withdraw_lamports == 0 {
+        return Err(StakePoolError::WithdrawalTooSmall.into());
+    }
+
+    let split_from_rent = sysvar::rent_exempt_minimum(split_from.data_len())?;
+    let stake_program_minimum = cpi::stake::minimum_delegation()?;
+    let vote = {
+        let data = split_from.try_borrow()?;
+        let stake = StakeAccount::load(&data)?;
+        stake.delegation().map(|d| {
+            let mut voter = [0u8; 32];
+            voter.copy_from_slice(d.voter());
+            Address::new_from_array(voter)
+        })
+    };
+    // What every validator stake keeps after a split.
+    let required_lamports = split_from_rent.saturating_add(minimum_delegation(stake_program_minimum));
+    let lamports_per_pool_token = math::lamports_per_pool_token(total_lamports, pool_token_supply)
+        .ok_or(StakePoolError::CalculationFailure)?;
+    let tolerance = required_lamports
+        .saturating_add(stake_program_minimum)
+        .saturating_add(lamports_per_pool_token);
+
+    // One pass over the list: is there active, or transient, stake above the tolerance?
+    let (mut has_active, mut has_transient) = (false, false);
+    for entry in list.all_entries()? {
+        if entry.status_byte() == StakeStatus::Active as u8 {
+            has_active |= entry.active_stake_lamports() > tolerance;
+            has_transient |= entry.transient_stake_lamports() > tolerance;
+            if has_active && has_transient {
+                break;
+            }
+        }
+    }
+
+    let mut tail_changed = false;
+    let target = if *split_from.address() == reserve_address {
+        if has_active || has_transient {
+            log("Validators hold withdrawable stake: withdraw from them before the reserve");
+            return Err(StakePoolError::StakeLamportsNotEqualToMinimum.into());
+        }
+        if split_from.lamports().saturating_sub(withdraw_lamports) < split_from_rent {
+            log("Withdrawal exceeds what the reserve holds above its rent-exempt minimum");
+            return Err(StakePoolError::SolWithdrawalTooLarge.into());
+        }
+        None
+    } else {
+        let vote = vote.ok_or(StakePoolError::WrongStakeStake)?;
+        if let Some(preferred) = tail.preferred_withdraw_validator {
+            // Defensive: a preferred validator missing from the list pins nothing.
+            if let Some(preferred_entry) = list.find(&preferred)? {
+                if preferred != vote && preferred_entry.active_stake_lamports() >= tolerance {
+                    log("Withdraw from the preferred validator while it has stake available");
+                    return Err(StakePoolError::IncorrectWithdrawVoteAddress.into());
+                }
+            }
+        }
+        let entry = list
+            .find_mut(&vote)?
+            .ok_or(StakePoolError::ValidatorNotFound)?;
+        let source = if has_active {
+            Source::ActiveStake
+        } else if has_transient || entry.transient_stake_lamports() != 0 {
+            Source::TransientStake
+        } else {
+            Source::WholeValidator
+        };
+        let (expected, _) = if source == Source::TransientStake {
+            pda::find_transient_stake(program_id, &vote, &pool_address, entry.transient_seed())?
+        } else {
+            pda::find_validator_stake(program_id, &vote, &pool_address, entry.validator_seed())?
+        };
+        if expected != *split_from.address() {
+            log("Stake account is not the pool's stake for this validator");
+            return Err(StakePoolError::InvalidStakeAccountAddress.into());
+        }
+        if entry.status()? != StakeStatus::Active {
+            log("Validator is marked for removal and no longer allows withdrawals");
+            return Err(StakePoolError::ValidatorNotFound.into());
+        }
+        if source == Source::WholeValidator {
+            // The whole account goes, within one pool token's worth of the tokens' value.
+            let available = split_from.lamports();
+            if withdraw_lamports < available
+                || withdraw_lamports > available.saturating_add(lamports_per_pool_token)
+            {
+                log("A whole validator stake account must be withdrawn at its exact value");
+                return Err(StakePoolError::StakeLamportsNotEqualToMinimum.into());
+            }
+            withdraw_lamports = available;
+            if tail.preferred_deposit_validator == Some(vote) {
+                tail.preferred_deposit_validator = None;
+                tail_changed = true;
+            }
+            if tail.preferred_withdraw_validator == Some(vote) {
+                tail.preferred_withdraw_validator = None;
+                tail_changed = true;
+            }
+        } else if split_from.lamports().saturating_sub(withdraw_lamports) < required_lamports {
+            log("Withdrawal would leave the stake account below rent and minimum delegation");
+            return Err(StakePoolError::StakeLamportsNotEqualToMinimum.into());
+        }
+        Some((entry, source))
+    };
+
+    if let Some(minimum) = minimum_lamports_out {
+        if withdraw_lamports < minimum {
+            return Err(StakePoolError::ExceededSlippage.into());
+        }
+    }
+
+    cpi::token::burn(
+        token_program,
+        burn_from,
+        pool_mint,
+        user_transfer_authority,
+        burnt,
+    )?;
+    let authority_seeds = pda::withdraw_authority_seeds(&pool_address, &bump);
+    cpi::stake::split(
+        split_from,
+        split_to,
+        withdraw_authority,
+        withdraw_lamports,
+        Signer::from(&authority_seeds),
+    )?;
+    for kind in [StakeAuthority::Staker, StakeAuthority::Withdrawer] {
+        cpi::stake::authorize(
+            split_to,
+            clock,
+            withdraw_authority,
+            user_stake_authority.address(),
+            kind,
+            &[Signer::from(&authority_seeds)],
+        )?;
+    }
+    if fee > 0 {
+        cpi::token::transfer_checked(
+            token_program,
+            burn_from,
+            pool_mint,
+            manager_fee_account,
+            user_transfer_authority,
+            fee,
+            decimals,
+        )?;
+    }
+
+    let pool = StakePoolHeader::load_mut(&mut pool_data)?;
+    let supply = pool
+        .pool_token_supply()
+        .checked_sub(burnt)
+        .ok_or(StakePoolError::CalculationFailure)?;
+    let total = pool
+        .total_lamports()
+        .checked_sub(withdraw_lamports)
+        .ok_or(StakePoolError::CalculationFailure)?;
+    pool.set_pool_token_supply(supply);
+    pool.set_total_lamports(total);
+    if tail_changed {
+        tail.encode(&mut pool_data)?;
+    }
+
+    if let Some((entry, source)) = target {
+        match source {
+            Source::TransientStake => {
+                let transient = entry
+                    .transient_stake_lamports()
+                    .checked_sub(withdraw_lamports)
+                    .ok_or(StakePoolError::CalculationFailure)?;
+                entry.set_transient_stake_lamports(transient);
+            }
+            _ => {
+                let active = entry
+                    .active_stake_lamports()
+                    .checked_sub(withdraw_lamports)
+                    .ok_or(StakePoolError::CalculationFailure)?;
+                entry.set_active_stake_lamports(active);
+                if source == Source::WholeValidator {
+                    if active != 0 {
+                        log("Whole-account withdrawal left lamports on the entry: update first");
+                        return Err(StakePoolError::StakeListAndPoolOutOfDate.into());
+                    }
+                    // Nothing is left and no transient exists: the entry can go.
+                    entry.set_status(StakeStatus::ReadyForRemoval);
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,281 @@
+//! Stake accounts in and out, side by side with the SPL stake pool 2.2.0 processor in one bank,
+//! on both token programs: deposits of active stake with and without extra lamports, fees and
+//! referrals, the preferred deposit validator, withdrawals from every source in priority order
+//! (preferred validator, active stake, transient stake, the reserve, a whole validator stake
+//! account), and slippage limits. After every step both pools
+//! agree on state, token amounts, lamports and validator-list bytes, or fail the same way.
+
+use p_stake_pool_tests::{
+    twin::{Side, Twin},
+    *,
+};
+use solana_sdk::{pubkey::Pubkey, signature::Signer};
+use spl_stake_pool::{
+    error::StakePoolError,
+    instruction::PreferredValidatorType,
+    state::{Fee, FeeType},
+};
+
+async fn epoch(env: &mut Env, twin: &Twin, votes: &[Pubkey]) {
+    for vote in votes {
+        env.credit_votes(vote, 1_000);
+    }
+    env.next_epoch().await;
+    twin.full_update(env).await;
+    twin.assert_same(env).await;
+    assert_pool_invariants(env, &twin.ours).await;
+}
+
+fn validator_stake(pool: &Pool, vote: &Pubkey) -> Pubkey {
+    spl_stake_pool::find_stake_program_address(
+        &pool.program_id,
+        vote,
+        &pool.stake_pool.pubkey(),
+        None,
+    )
+    .0
+}
+
+/// The transient account the pool's list records for `vote`.
+async fn transient_stakes(env: &mut Env, twin: &Twin, vote: &Pubkey) -> [Pubkey; 2] {
+    let mut out = [Pubkey::default(); 2];
+    for side in [Side::Ours, Side::Reference] {
+        let pool = twin.pool(side);
+        let list = spl_validator_list(env, pool).await;
+        let seed = p_stake_pool_tests::twin::transient_seed(&list, vote);
+        out[side as usize] = spl_stake_pool::find_transient_stake_program_address(
+            &pool.program_id,
+            vote,
+            &pool.stake_pool.pubkey(),
+            seed,
+        )
+        .0;
+    }
+    out
+}
+
+/// Pool tokens whose withdrawal (after the stake withdrawal fee) is worth at least
+/// `lamports` and at most one pool token more.
+async fn tokens_worth(env: &mut Env, pool: &Pool, lamports: u64) -> u64 {
+    let state = spl_pool_state(env, pool).await;
+    let mut tokens =
+        (lamports as u128 * state.pool_token_supply as u128 / state.total_lamports as u128) as u64;
+    loop {
+        let fee = state.calc_pool_tokens_stake_withdrawal_fee(tokens).unwrap();
+        if state.calc_lamports_withdraw_amount(tokens - fee).unwrap() >= lamports {
+            return tokens;
+        }
+        tokens += 1;
+    }
+}
+
+async fn stake_in_and_out(token_program: Pubkey) {
+    let mut env = start().await;
+    let config = PoolConfig {
+        reserve_extra: 10 * LAMPORTS_PER_SOL,
+        token_program,
+        ..PoolConfig::default()
+    };
+    let mut twin = Twin::create(&mut env, &config).await;
+    let alice = twin.add_user(&mut env, 1_000 * LAMPORTS_PER_SOL).await;
+    let bob = twin.add_user(&mut env, 1_000 * LAMPORTS_PER_SOL).await;
+    let referrer = twin.add_user(&mut env, LAMPORTS_PER_SOL).await;
+    twin.deposit_sol(&mut env, alice, alice, 200 * LAMPORTS_PER_SOL)
+        .await;
+    for fee in [
+        FeeType::StakeDeposit(Fee {
+            denominator: 1000,
+            numerator: 4,
+        }),
+        FeeType::SolDeposit(Fee {
+            denominator: 1000,
+            numerator: 7,
+        }),
+        FeeType::StakeReferral(30),
+        FeeType::StakeWithdrawal(Fee {
+            denominator: 10_000,
+            numerator: 15,
+        }),
+    ] {
+        twin.set_fee(&mut env, fee).await.unwrap();
+    }
+    let a = env.create_vote_account(5).await;
+    let b = env.create_vote_account(0).await;
+    let votes = [a, b];
+    for vote in &votes {
+        twin.add_validator(&mut env, vote).await.unwrap();
+    }
+    twin.increase(&mut env, &a, 80 * LAMPORTS_PER_SOL, 0)
+        .await
+        .unwrap();
+    twin.increase(&mut env, &b, 60 * LAMPORTS_PER_SOL, 0)
+        .await
+        .unwrap();
+    // Bob's own stake, delegated to the pool's validators, activates alongside.
+    let bob_stake_a = twin
+        .create_user_stakes(&mut env, &a, 20 * LAMPORTS_PER_SOL)
+        .await;
+    let bob_stake_b = twin
+        .create_user_stakes(&mut env, &b, 5 * LAMPORTS_PER_SOL)
+        .await;
+    for _ in 0..3 {
+        epoch(&mut env, &twin, &votes).await;
+    }
+
+    // Deposit active stake with a referral; extra lamports riding along pay the SOL fee.
+    for stake in &bob_stake_a {
+        env.transfer(stake, 3 * LAMPORTS_PER_SOL + 17).await;
+    }
+    twin.deposit_stake(&mut env, &bob_stake_a, bob, referrer, None)
+        .await
+        .unwrap();
+    twin.assert_same(&mut env).await;
+    assert!(env.token_balance(&twin.users[referrer].ours).await > 0);
+
+    // With a preferred deposit validator, stake delegated elsewhere is refused.
+    twin.set_preferred(&mut env, PreferredValidatorType::Deposit, Some(a))
+        .await
+        .unwrap();
+    let refused = twin
+        .deposit_stake(&mut env, &bob_stake_b, bob, referrer, None)
+        .await;
+    assert_pool_error(
+        refused.map(|_| ()),
+        StakePoolError::IncorrectDepositVoteAddress,
+    );
+    twin.set_preferred(&mut env, PreferredValidatorType::Deposit, None)
+        .await
+        .unwrap();
+    // Slippage: asking for more pool tokens than the deposit is worth.
+    let refused = twin
+        .deposit_stake(&mut env, &bob_stake_b, bob, referrer, Some(u64::MAX))
+        .await;
+    assert_pool_error(refused.map(|_| ()), StakePoolError::ExceededSlippage);
+    twin.deposit_stake(&mut env, &bob_stake_b, bob, referrer, Some(1))
+        .await
+        .unwrap();
+    twin.assert_same(&mut env).await;
+    epoch(&mut env, &twin, &votes).await;
+
+    // Withdrawals. The preferred withdraw validator goes first while it has stake.
+    twin.set_preferred(&mut env, PreferredValidatorType::Withdraw, Some(b))
+        .await
+        .unwrap();
+    let tokens = 5 * LAMPORTS_PER_SOL;
+    let refused = twin
+        .withdraw_stake(&mut env, alice, |p| validator_stake(p, &a), tokens, None)
+        .await;
+    assert_pool_error(
+        refused.map(|_| ()),
+        StakePoolError::IncorrectWithdrawVoteAddress,
+    );
+    twin.withdraw_stake(&mut env, alice, |p| validator_stake(p, &b), tokens, None)
+        .await
+        .unwrap();
+    twin.assert_same(&mut env).await;
+    twin.set_preferred(&mut env, PreferredValidatorType::Withdraw, None)
+        .await
+        .unwrap();
+    // The reserve is off limits while validators hold stake above the tolerance.
+    let refused = twin
+        .withdraw_stake(&mut env, alice, |p| p.reserve_stake, tokens, None)
+        .await;
+    assert_pool_error(
+        refused.map(|_| ()),
+        StakePoolError::StakeLamportsNotEqualToMinimum,
+    );
+    // Slippage on the way out.
+    let refused = twin
+        .withdraw_stake(
+            &mut env,
+            alice,
+            |p| validator_stake(p, &a),
+            tokens,
+            Some(tokens * 2),
+        )
+        .await;
+    assert_pool_error(refused.map(|_| ()), StakePoolError::ExceededSlippage);
+    twin.withdraw_stake(
+        &mut env,
+        bob,
+        |p| validator_stake(p, &a),
+        tokens,
+        Some(tokens / 2),
+    )
+    .await
+    .unwrap();
+    twin.assert_same(&mut env).await;
+
+    // Stake moves toward the reserve: validator stakes drop to the minimum, their transients
+    // deactivate. With no active stake above the tolerance, transients are next.
+    let rent = env.rent_exempt(STAKE_ACCOUNT_LEN).await;
+    let minimum = env.stake_minimum_delegation().await.max(1_000_000);
+    for (i, vote) in votes.iter().enumerate() {
+        let list = spl_validator_list(&mut env, &twin.ours).await;
+        let active = u64::from(list.validators[i].active_stake_lamports);
+        twin.decrease(&mut env, vote, active - rent - minimum, 10)
+            .await
+            .unwrap();
+    }
+    twin.assert_same(&mut env).await;
+    let refused = twin
+        .withdraw_stake(&mut env, alice, |p| validator_stake(p, &a), tokens, None)
+        .await;
+    assert_pool_error(
+        refused.map(|_| ()),
+        StakePoolError::InvalidStakeAccountAddress,
+    );
+    let transient = transient_stakes(&mut env, &twin, &a).await;
+    twin.withdraw_stake(
+        &mut env,
+        alice,
+        |p| transient[(p.program_id != PROGRAM_ID) as usize],
+        tokens,
+        None,
+    )
+    .await
+    .unwrap();
+    twin.assert_same(&mut env).await;
+
+    // Next epoch the transients are back in the reserve: now the reserve pays out.
+    epoch(&mut env, &twin, &votes).await;
+    twin.withdraw_stake(&mut env, alice, |p| p.reserve_stake, tokens, None)
+        .await
+        .unwrap();
+    twin.assert_same(&mut env).await;
+
+    // A whole validator stake account at the minimum: taken at its exact value, the entry
+    // is then ready for removal and cleaned up by the next update.
+    let whole = env.lamports(&validator_stake(&twin.ours, &a)).await;
+    assert_eq!(
+        whole,
+        env.lamports(&validator_stake(&twin.reference, &a)).await
+    );
+    let exact = tokens_worth(&mut env, &twin.ours, whole).await;
+    let too_much = twin
+        .withdraw_stake(&mut env, alice, |p| validator_stake(p, &a), exact * 2, None)
+        .await;
+    assert_pool_error(
+        too_much.map(|_| ()),
+        StakePoolError::StakeLamportsNotEqualToMinimum,
+    );
+    twin.withdraw_stake(&mut env, alice, |p| validator_stake(p, &a), exact, None)
+        .await
+        .unwrap();
+    twin.assert_same(&mut env).await;
+    twin.full_update(&mut env).await;
+    twin.assert_same(&mut env).await;
+    let list = spl_validator_list(&mut env, &twin.ours).await;
+    assert_eq!(list.validators.len(), 1, "emptied validator cleaned up");
+    epoch(&mut env, &twin, &[b]).await;
+}
+
+#[tokio::test]
+async fn stake_in_and_out_matches_reference_on_token() {
+    stake_in_and_out(spl_token_interface::id()).await;
+}
+
+#[tokio::test]
+async fn stake_in_and_out_matches_reference_on_token_2022() {
+    stake_in_and_out(spl_token_2022_interface::id()).await;
+}
