@@ -141,6 +141,29 @@ impl Twin {
         .await
     }
 
+    /// Runs `build` on both sides and asserts both fail with `expected` and change nothing:
+    /// neither pool's accounts nor `extra` (stake accounts, user accounts).
+    pub async fn refuses(
+        &self,
+        env: &mut Env,
+        extra: &[Pubkey],
+        expected: solana_sdk::instruction::InstructionError,
+        build: impl Fn(&Pool, Side) -> (Vec<Instruction>, Vec<Keypair>),
+    ) {
+        let mut watched = extra.to_vec();
+        for side in [Side::Ours, Side::Reference] {
+            watched.extend(self.pool(side).state_addresses());
+        }
+        let before = env.snapshot(&watched).await;
+        let result = self.run_signed(env, build).await;
+        assert_eq!(crate::instruction_error(result), expected);
+        assert_eq!(
+            env.snapshot(&watched).await,
+            before,
+            "a refused call changed state"
+        );
+    }
+
     /// The staker adds `vote` to both pools.
     pub async fn add_validator(
         &self,

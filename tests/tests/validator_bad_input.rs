@@ -23,7 +23,7 @@ async fn refused(
     expected: InstructionError,
     build: impl Fn(&Pool, Side) -> (Vec<Instruction>, Vec<Keypair>),
 ) {
-    refused_watching(env, twin, &[], expected, build).await
+    twin.refuses(env, &[], expected, build).await
 }
 
 /// Like `refused`, also watching `extra` accounts (validator and transient stakes).
@@ -34,18 +34,7 @@ async fn refused_watching(
     expected: InstructionError,
     build: impl Fn(&Pool, Side) -> (Vec<Instruction>, Vec<Keypair>),
 ) {
-    let mut watched = extra.to_vec();
-    for side in [Side::Ours, Side::Reference] {
-        watched.extend(twin.pool(side).state_addresses());
-    }
-    let before = env.snapshot(&watched).await;
-    let result = twin.run_signed(env, build).await;
-    assert_eq!(instruction_error(result), expected);
-    assert_eq!(
-        env.snapshot(&watched).await,
-        before,
-        "a refused call changed state"
-    );
+    twin.refuses(env, extra, expected, build).await
 }
 
 fn add_validator(
