@@ -470,6 +470,45 @@ impl Env {
         account.pubkey()
     }
 
+    /// Turns on the owner-controlled extensions (CPI guard, required memos) of a Token-2022
+    /// account, signed by its owner.
+    pub async fn enable_account_extensions(
+        &mut self,
+        account: &Pubkey,
+        owner: &Keypair,
+        extensions: &[spl_token_2022_interface::extension::ExtensionType],
+    ) {
+        use spl_token_2022_interface::extension::{cpi_guard, memo_transfer, ExtensionType};
+        let program = spl_token_2022_interface::id();
+        let mut instructions = Vec::new();
+        for extension in extensions {
+            match extension {
+                ExtensionType::CpiGuard => instructions.push(
+                    cpi_guard::instruction::enable_cpi_guard(
+                        &program,
+                        account,
+                        &owner.pubkey(),
+                        &[],
+                    )
+                    .unwrap(),
+                ),
+                ExtensionType::MemoTransfer => instructions.push(
+                    memo_transfer::instruction::enable_required_transfer_memos(
+                        &program,
+                        account,
+                        &owner.pubkey(),
+                        &[],
+                    )
+                    .unwrap(),
+                ),
+                _ => {}
+            }
+        }
+        if !instructions.is_empty() {
+            self.send(&instructions, &[owner]).await.unwrap();
+        }
+    }
+
     /// Creates a token account of `mint` and returns its address.
     pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
         self.create_token_account_with(mint, owner, &[]).await
@@ -620,6 +659,9 @@ pub struct PoolConfig {
     pub token_program: Pubkey,
     /// Token-2022 extensions on the pool mint.
     pub mint_extensions: Vec<MintExtension>,
+    /// Token-2022 extensions on the manager fee account (CPI guard and memo transfer are
+    /// enabled by the manager after creation).
+    pub fee_account_extensions: Vec<spl_token_2022_interface::extension::ExtensionType>,
 }
 
 impl Default for PoolConfig {
@@ -642,6 +684,7 @@ impl Default for PoolConfig {
             reserve_extra: 0,
             token_program: spl_token_interface::id(),
             mint_extensions: Vec::new(),
+            fee_account_extensions: Vec::new(),
         }
     }
 }
@@ -704,8 +747,18 @@ pub async fn prepare_pool(env: &mut Env, program_id: Pubkey, config: &PoolConfig
     )
     .await;
     let manager_fee_account = env
-        .create_token_account(&pool_mint.pubkey(), &manager.pubkey())
+        .create_token_account_with(
+            &pool_mint.pubkey(),
+            &manager.pubkey(),
+            &config.fee_account_extensions,
+        )
         .await;
+    env.enable_account_extensions(
+        &manager_fee_account,
+        &manager,
+        &config.fee_account_extensions,
+    )
+    .await;
     let reserve_stake = env
         .create_stake_account(
             &withdraw_authority,

@@ -385,7 +385,8 @@ impl Twin {
     }
 
     /// `DepositStake` of each side's stake account by `user`, referral to `referrer`
-    /// (`minimum_out` selects the slippage variant).
+    /// (`minimum_out` selects the slippage variant; `signers` carries a custom stake deposit
+    /// authority's signature).
     pub async fn deposit_stake(
         &self,
         env: &mut Env,
@@ -393,6 +394,7 @@ impl Twin {
         user: usize,
         referrer: usize,
         minimum_out: Option<u64>,
+        signers: &[&Keypair],
     ) -> Result<(), BanksClientError> {
         let payer = env.payer().pubkey();
         let mut delegations = Vec::new();
@@ -406,7 +408,7 @@ impl Twin {
             crate::spl_pool_state(env, &self.reference).await,
         ];
         let (user, referrer) = (&self.users[user], &self.users[referrer]);
-        self.run(env, &[], |pool, side| {
+        self.run(env, signers, |pool, side| {
             let i = side as usize;
             let (validator_stake, _) = spl_stake_pool::find_stake_program_address(
                 &pool.program_id,

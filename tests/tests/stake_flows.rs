@@ -126,7 +126,7 @@ async fn stake_in_and_out(token_program: Pubkey) {
     for stake in &bob_stake_a {
         env.transfer(stake, 3 * LAMPORTS_PER_SOL + 17).await;
     }
-    twin.deposit_stake(&mut env, &bob_stake_a, bob, referrer, None)
+    twin.deposit_stake(&mut env, &bob_stake_a, bob, referrer, None, &[])
         .await
         .unwrap();
     twin.assert_same(&mut env).await;
@@ -137,7 +137,7 @@ async fn stake_in_and_out(token_program: Pubkey) {
         .await
         .unwrap();
     let refused = twin
-        .deposit_stake(&mut env, &bob_stake_b, bob, referrer, None)
+        .deposit_stake(&mut env, &bob_stake_b, bob, referrer, None, &[])
         .await;
     assert_pool_error(
         refused.map(|_| ()),
@@ -148,10 +148,10 @@ async fn stake_in_and_out(token_program: Pubkey) {
         .unwrap();
     // Slippage: asking for more pool tokens than the deposit is worth.
     let refused = twin
-        .deposit_stake(&mut env, &bob_stake_b, bob, referrer, Some(u64::MAX))
+        .deposit_stake(&mut env, &bob_stake_b, bob, referrer, Some(u64::MAX), &[])
         .await;
     assert_pool_error(refused.map(|_| ()), StakePoolError::ExceededSlippage);
-    twin.deposit_stake(&mut env, &bob_stake_b, bob, referrer, Some(1))
+    twin.deposit_stake(&mut env, &bob_stake_b, bob, referrer, Some(1), &[])
         .await
         .unwrap();
     twin.assert_same(&mut env).await;
@@ -278,4 +278,93 @@ async fn stake_in_and_out_matches_reference_on_token() {
 #[tokio::test]
 async fn stake_in_and_out_matches_reference_on_token_2022() {
     stake_in_and_out(spl_token_2022_interface::id()).await;
+}
+
+/// A pool with its own stake deposit authority: deposits without that authority's signature
+/// fail in the stake program on both sides, with it they go through.
+#[tokio::test]
+async fn custom_stake_deposit_authority_must_sign() {
+    let mut env = start().await;
+    let config = PoolConfig {
+        reserve_extra: 10 * LAMPORTS_PER_SOL,
+        ..PoolConfig::default()
+    };
+    let mut twin = Twin::create(&mut env, &config).await;
+    let bob = twin.add_user(&mut env, 100 * LAMPORTS_PER_SOL).await;
+    let vote = env.create_vote_account(5).await;
+    twin.add_validator(&mut env, &vote).await.unwrap();
+    let gatekeeper = solana_sdk::signature::Keypair::new();
+    twin.run_signed(&mut env, |pool, _| {
+        (
+            vec![spl_stake_pool::instruction::set_funding_authority(
+                &pool.program_id,
+                &pool.stake_pool.pubkey(),
+                &pool.manager.pubkey(),
+                Some(&gatekeeper.pubkey()),
+                spl_stake_pool::instruction::FundingType::StakeDeposit,
+            )],
+            vec![pool.manager.insecure_clone()],
+        )
+    })
+    .await
+    .unwrap();
+    let stakes = twin
+        .create_user_stakes(&mut env, &vote, 5 * LAMPORTS_PER_SOL)
+        .await;
+    for _ in 0..2 {
+        env.next_epoch().await;
+        twin.full_update(&mut env).await;
+    }
+    // Without the authority's signature: we refuse up front with SignatureMissing (deliberately
+    // clearer than the reference, which only fails inside the stake program's Authorize:
+    // PrivilegeEscalation on-chain, a failed CPI in this harness). Nothing changes either way.
+    let payer = env.payer().pubkey();
+    let unsigned = |pool: &Pool, side: Side| {
+        let mut ixs = spl_stake_pool::instruction::deposit_stake_with_authority(
+            &pool.program_id,
+            &pool.stake_pool.pubkey(),
+            &pool.validator_list.pubkey(),
+            &gatekeeper.pubkey(),
+            &pool.withdraw_authority,
+            &stakes[side as usize],
+            &payer,
+            &spl_stake_pool::find_stake_program_address(
+                &pool.program_id,
+                &vote,
+                &pool.stake_pool.pubkey(),
+                None,
+            )
+            .0,
+            &pool.reserve_stake,
+            &twin.users[bob].account(side),
+            &pool.manager_fee_account,
+            &twin.users[bob].account(side),
+            &pool.pool_mint.pubkey(),
+            &pool.token_program,
+        );
+        for ix in &mut ixs {
+            for meta in &mut ix.accounts {
+                if meta.pubkey == gatekeeper.pubkey() {
+                    meta.is_signer = false;
+                }
+            }
+        }
+        ixs
+    };
+    let mut watched = twin.ours.state_addresses();
+    watched.extend(twin.reference.state_addresses());
+    watched.extend(stakes);
+    let before = env.snapshot(&watched).await;
+    let ours = env.send(&unsigned(&twin.ours, Side::Ours), &[]).await;
+    assert_pool_error(ours, StakePoolError::SignatureMissing);
+    let reference = env
+        .send(&unsigned(&twin.reference, Side::Reference), &[])
+        .await;
+    assert!(reference.is_err());
+    assert_eq!(env.snapshot(&watched).await, before);
+    twin.deposit_stake(&mut env, &stakes, bob, bob, None, &[&gatekeeper])
+        .await
+        .unwrap();
+    twin.assert_same(&mut env).await;
+    assert!(env.token_balance(&twin.users[bob].ours).await > 0);
 }

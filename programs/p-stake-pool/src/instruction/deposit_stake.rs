@@ -109,6 +109,16 @@ pub fn process(
     let (total_lamports, pool_token_supply) = (pool.total_lamports(), pool.pool_token_supply());
     drop(pool_data);
 
+    // The default deposit authority is the program's own PDA, which it signs for; a custom
+    // authority (a permissioned pool) must have signed the transaction. Checked here so the
+    // caller gets a clear error instead of a privilege escalation inside the stake program.
+    let (default_deposit_authority, deposit_bump) =
+        pda::find_deposit_authority(program_id, &pool_address)?;
+    if *deposit_authority.address() != default_deposit_authority && !deposit_authority.is_signer() {
+        log("The pool's stake deposit authority must sign");
+        return Err(StakePoolError::SignatureMissing.into());
+    }
+
     check_owner(validator_list, program_id)?;
     let mut list_data = validator_list.try_borrow_mut()?;
     let mut list = ValidatorList::load_initialized(&mut list_data)?;
@@ -148,7 +158,6 @@ pub fn process(
     }
 
     // The stake account's authorities move from the deposit authority to the pool.
-    let (default_deposit_authority, deposit_bump) = pda::find_deposit_authority(program_id, &pool_address)?;
     let deposit_bump = [deposit_bump];
     let deposit_seeds = [
         Seed::from(pool_address.as_ref()),
