@@ -274,6 +274,11 @@ async fn main() {
         "-",
     ));
 
+    // A user's stake account, delegated to validator 4, activates during the epochs below.
+    let user_stake = Keypair::new();
+    env.create_delegated_stake(&user_stake, &votes[4], 3 * LAMPORTS_PER_SOL)
+        .await;
+
     // Merge-heavy cranks: every validator got an increase last epoch, so every pair merges
     // an activated transient into its validator stake.
     env.next_epoch().await;
@@ -324,6 +329,68 @@ async fn main() {
         ));
     }
     update_all(&mut env, &pool).await;
+
+    // Stake accounts in and out.
+    let (staker_user, user_tokens) = env.pool_user(&pool, 50 * LAMPORTS_PER_SOL).await;
+    let deposit = deposit_sol_instruction(
+        &pool,
+        &staker_user.pubkey(),
+        &user_tokens,
+        &user_tokens,
+        20 * LAMPORTS_PER_SOL,
+    );
+    env.send(&[deposit], &[&staker_user]).await.unwrap();
+    let payer = env.payer();
+    let mut deposit = spl_stake_pool::instruction::deposit_stake(
+        &PROGRAM_ID,
+        &pool.stake_pool.pubkey(),
+        &pool.validator_list.pubkey(),
+        &pool.withdraw_authority,
+        &user_stake.pubkey(),
+        &payer.pubkey(),
+        &validator_stake_address(&pool, &votes[4]),
+        &pool.reserve_stake,
+        &user_tokens,
+        &pool.manager_fee_account,
+        &user_tokens,
+        &pool.pool_mint.pubkey(),
+        &pool.token_program,
+    );
+    // The client's two Authorize instructions go first, on their own: the row is the deposit.
+    let deposit_stake = deposit.pop().unwrap();
+    env.send(&deposit, &[]).await.unwrap();
+    rows.push((
+        "DepositStake (with referral: 3 mints, merge, withdraw of rent)".into(),
+        env.measure(&[deposit_stake], &[]).await,
+        "88,400",
+    ));
+    let receiver = Keypair::new();
+    env.create_owned_account(
+        &receiver,
+        STAKE_ACCOUNT_LEN,
+        &solana_stake_interface::program::id(),
+    )
+    .await;
+    let withdraw = spl_stake_pool::instruction::withdraw_stake(
+        &PROGRAM_ID,
+        &pool.stake_pool.pubkey(),
+        &pool.validator_list.pubkey(),
+        &pool.withdraw_authority,
+        &validator_stake_address(&pool, &votes[2]),
+        &receiver.pubkey(),
+        &staker_user.pubkey(),
+        &staker_user.pubkey(),
+        &user_tokens,
+        &pool.manager_fee_account,
+        &pool.pool_mint.pubkey(),
+        &pool.token_program,
+        2 * LAMPORTS_PER_SOL,
+    );
+    rows.push((
+        "WithdrawStake (from a validator, with fee transfer)".into(),
+        env.measure(&[withdraw], &[&staker_user]).await,
+        "76,944",
+    ));
 
     let state = spl_pool_state(&mut env, &pool).await;
     let remove = spl_stake_pool::instruction::remove_validator_from_pool_with_vote(
@@ -463,4 +530,11 @@ async fn lookup_scaling(env: &mut Env) -> String {
          1.4M limit.\n"
     ));
     table
+}
+
+fn validator_stake_address(
+    pool: &Pool,
+    vote: &solana_sdk::pubkey::Pubkey,
+) -> solana_sdk::pubkey::Pubkey {
+    spl_stake_pool::find_stake_program_address(&PROGRAM_ID, vote, &pool.stake_pool.pubkey(), None).0
 }
