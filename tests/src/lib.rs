@@ -21,6 +21,9 @@ pub const PROGRAM_ID: Pubkey =
     Pubkey::from_str_const("3RhSDGkhgg6rqD1ccgEKfnYPb7pXhvCyWyGTFhhKxvvw");
 /// Where the SPL oracle runs (its canonical id).
 pub const SPL_PROGRAM_ID: Pubkey = spl_stake_pool::id();
+/// The Metaplex token metadata program.
+pub const MPL_TOKEN_METADATA_ID: Pubkey =
+    solana_sdk::pubkey!("metaqbxxUerdq28cj1RbAWkYQm3ybzjb6a8bt518x1s");
 pub const STAKE_POOL_LEN: usize = 611;
 pub const STAKE_ACCOUNT_LEN: usize = 200;
 pub const LAMPORTS_PER_SOL: u64 = 1_000_000_000;
@@ -59,6 +62,21 @@ pub async fn start() -> Env {
         "spl_stake_pool",
         SPL_PROGRAM_ID,
         processor!(spl_stake_pool::processor::Processor::process),
+    );
+    // Metaplex token metadata, for CreateTokenMetadata/UpdateTokenMetadata: the binary the
+    // spl-stake-pool 2.2.0 package ships for its own tests (copied to tests/fixtures).
+    let metadata_program =
+        std::fs::read(format!("{}/fixtures/mpl_token_metadata.so", manifest_dir()))
+            .expect("tests/fixtures/mpl_token_metadata.so");
+    program_test.add_account(
+        MPL_TOKEN_METADATA_ID,
+        Account {
+            lamports: LAMPORTS_PER_SOL,
+            data: metadata_program,
+            owner: solana_sdk::bpf_loader::id(),
+            executable: true,
+            rent_epoch: 0,
+        },
     );
     let ctx = program_test.start_with_context().await;
     Env {

@@ -110,10 +110,11 @@ fn dispatch(
         tag::WITHDRAW_STAKE_WITH_SLIPPAGE => {
             ix::withdraw_stake::process(program_id, accounts, data, true)
         }
-        tag::CREATE_TOKEN_METADATA
-        | tag::UPDATE_TOKEN_METADATA => {
-            log("Instruction not served by this release of p-stake-pool");
-            Err(ProgramError::InvalidInstructionData)
+        tag::CREATE_TOKEN_METADATA => {
+            ix::create_token_metadata::process(program_id, accounts, data)
+        }
+        tag::UPDATE_TOKEN_METADATA => {
+            ix::update_token_metadata::process(program_id, accounts, data)
         }
         // Not a StakePoolInstruction variant: the reference's Borsh decode fails the same way.
         _ => Err(ProgramError::BorshIoError),

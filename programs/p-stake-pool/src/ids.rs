@@ -40,9 +40,53 @@ pub const RENT_SYSVAR: Address = Address::new_from_array([
     6, 167, 213, 23, 25, 44, 92, 81, 33, 140, 201, 76, 61, 74, 241, 127, 88, 218, 238, 8, 155, 161,
     253, 68, 227, 219, 217, 138, 0, 0, 0, 0,
 ]);
+/// `metaqbxxUerdq28cj1RbAWkYQm3ybzjb6a8bt518x1s` (Metaplex token metadata)
+pub const MPL_TOKEN_METADATA_PROGRAM: Address = Address::new_from_array([
+    11, 112, 101, 177, 227, 209, 124, 69, 56, 157, 82, 127, 107, 4, 195, 205, 88, 184, 108, 115,
+    26, 160, 253, 181, 73, 182, 209, 188, 3, 248, 41, 70,
+]);
 
 /// Pools may issue their token through SPL Token or Token-2022, nothing else.
 #[inline(always)]
 pub fn is_supported_token_program(program_id: &Address) -> bool {
     *program_id == TOKEN_PROGRAM || *program_id == TOKEN_2022_PROGRAM
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::arithmetic_side_effects)]
+    use super::*;
+
+    /// Decodes a base58 address, so the byte arrays above are checked against their names.
+    fn base58(text: &str) -> [u8; 32] {
+        const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+        let mut bytes = [0u8; 32];
+        for character in text.bytes() {
+            let mut carry = ALPHABET.iter().position(|&c| c == character).unwrap() as u32;
+            for byte in bytes.iter_mut().rev() {
+                carry += (*byte as u32) * 58;
+                *byte = (carry & 0xff) as u8;
+                carry >>= 8;
+            }
+            assert_eq!(carry, 0);
+        }
+        bytes
+    }
+
+    #[test]
+    fn ids_match_their_base58_names() {
+        for (address, name) in [
+            (SYSTEM_PROGRAM, "11111111111111111111111111111111"),
+            (STAKE_PROGRAM, "Stake11111111111111111111111111111111111111"),
+            (TOKEN_PROGRAM, "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"),
+            (TOKEN_2022_PROGRAM, "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"),
+            (CLOCK_SYSVAR, "SysvarC1ock11111111111111111111111111111111"),
+            (STAKE_HISTORY_SYSVAR, "SysvarStakeHistory1111111111111111111111111"),
+            (EPOCH_REWARDS_SYSVAR, "SysvarEpochRewards1111111111111111111111111"),
+            (RENT_SYSVAR, "SysvarRent111111111111111111111111111111111"),
+            (MPL_TOKEN_METADATA_PROGRAM, "metaqbxxUerdq28cj1RbAWkYQm3ybzjb6a8bt518x1s"),
+        ] {
+            assert_eq!(address.to_bytes(), base58(name), "{name}");
+        }
+    }
 }

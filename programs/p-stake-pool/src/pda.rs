@@ -161,3 +161,22 @@ fn is_on_curve(address: &Address) -> bool {
         ) == 0
     }
 }
+
+/// The pool mint's Metaplex metadata account must be the metadata program's canonical PDA
+/// `["metadata", metadata program, mint]`: any other account would hold metadata no wallet
+/// looks at.
+pub fn check_metadata_account(
+    pool_mint: &Address,
+    metadata: &pinocchio::AccountView,
+) -> Result<(), ProgramError> {
+    let program = crate::ids::MPL_TOKEN_METADATA_PROGRAM;
+    let (expected, _) = find_canonical(
+        &[b"metadata", program.as_ref(), pool_mint.as_ref()],
+        &program,
+    )?;
+    if expected != *metadata.address() {
+        crate::log("Incorrect metadata account provided");
+        return Err(StakePoolError::InvalidMetadataAccount.into());
+    }
+    Ok(())
+}

@@ -4,6 +4,7 @@
 pub mod add_validator_to_pool;
 pub mod checks;
 pub mod cleanup_removed_validator_entries;
+pub mod create_token_metadata;
 pub mod decrease_validator_stake;
 pub mod deposit_sol;
 pub mod deposit_stake;
@@ -16,6 +17,7 @@ pub mod set_manager;
 pub mod set_preferred_validator;
 pub mod set_staker;
 pub mod update_stake_pool_balance;
+pub mod update_token_metadata;
 pub mod update_validator_list_balance;
 pub mod withdraw_sol;
 pub mod withdraw_stake;
@@ -101,6 +103,19 @@ impl<'a> DataReader<'a> {
             1 => Ok(true),
             _ => Err(ProgramError::BorshIoError),
         }
+    }
+
+    /// A Borsh `String` (u32 length, UTF-8 bytes), returned still encoded: the metadata CPI
+    /// forwards it byte for byte.
+    #[inline(always)]
+    pub fn encoded_string(&mut self) -> Result<&'a [u8], ProgramError> {
+        let encoded = self.data;
+        let length = u32::from_le_bytes(self.take()?) as usize;
+        let text = self.data.get(..length).ok_or(ProgramError::BorshIoError)?;
+        core::str::from_utf8(text).map_err(|_| ProgramError::BorshIoError)?;
+        self.data = &self.data[length..];
+        // Prefix and text: `length` fits, since the text did.
+        Ok(&encoded[..length.saturating_add(4)])
     }
 
     /// Borsh `Option<Pubkey>`: 0, or 1 and 32 bytes.
