@@ -375,3 +375,38 @@ pub fn update_pool(pool: &PoolAccounts) -> Vec<Instruction> {
         cleanup_removed_validator_entries(pool),
     ]
 }
+
+/// p-stake-pool's extension to `DepositStake`, `WithdrawStake` and their slippage variants:
+/// the validator's index in the validator list appended to the instruction data, so the
+/// program finds the entry without scanning the list (SPL clients do not send it; a stale
+/// index only costs the scan). Works on instructions from this crate or the SPL client;
+/// `None` for any other instruction.
+pub fn with_validator_index_hint(mut instruction: Instruction, index: u32) -> Option<Instruction> {
+    const DEPOSIT_STAKE: u8 = 9;
+    const WITHDRAW_STAKE: u8 = 10;
+    const DEPOSIT_STAKE_WITH_SLIPPAGE: u8 = 23;
+    const WITHDRAW_STAKE_WITH_SLIPPAGE: u8 = 24;
+    let expected_len = match instruction.data.first()? {
+        &DEPOSIT_STAKE => 1,
+        &WITHDRAW_STAKE | &DEPOSIT_STAKE_WITH_SLIPPAGE => 9,
+        &WITHDRAW_STAKE_WITH_SLIPPAGE => 17,
+        _ => return None,
+    };
+    if instruction.data.len() != expected_len {
+        return None;
+    }
+    instruction.data.extend_from_slice(&index.to_le_bytes());
+    Some(instruction)
+}
+
+/// Index of `vote`'s entry in validator list account data (9-byte header, 73-byte entries,
+/// vote account at byte 41 of each entry).
+pub fn validator_index(list_data: &[u8], vote: &Pubkey) -> Option<u32> {
+    let length = u32::from_le_bytes(list_data.get(5..9)?.try_into().ok()?) as usize;
+    list_data
+        .get(9..)?
+        .chunks_exact(73)
+        .take(length)
+        .position(|entry| &entry[41..73] == vote.as_ref())
+        .map(|index| index as u32)
+}

@@ -77,6 +77,16 @@ async fn twenty_thousand_validators_fit_the_compute_limit() {
         within_limit(&mut env, prefer, &[&pool.staker]).await,
     ));
 
+    // Stake of users, delegated to the 20,000th validator, activates during the epochs below.
+    let user_stakes = [
+        solana_sdk::signature::Keypair::new(),
+        solana_sdk::signature::Keypair::new(),
+    ];
+    for stake in &user_stakes {
+        env.create_delegated_stake(stake, &vote, 2 * LAMPORTS_PER_SOL)
+            .await;
+    }
+
     // Two epochs: the stand-ins are re-recorded as cranked by other transactions, the real
     // validator's pair is cranked here, and the balance update sums all 20,000 entries.
     for _ in 0..2 {
@@ -107,6 +117,102 @@ async fn twenty_thousand_validators_fit_the_compute_limit() {
     );
     assert!(
         u64::from(list.validators[VALIDATORS - 1].active_stake_lamports) > 100 * LAMPORTS_PER_SOL
+    );
+
+    // Stake in and out at the end of the list: with the index hint (our extension) the lookup
+    // costs the same as in a one-validator pool; without it (SPL clients), the scan still fits.
+    let (user, user_tokens) = env.pool_user(&pool, 20 * LAMPORTS_PER_SOL).await;
+    let deposit = deposit_sol_instruction(
+        &pool,
+        &user.pubkey(),
+        &user_tokens,
+        &user_tokens,
+        10 * LAMPORTS_PER_SOL,
+    );
+    env.send(&[deposit], &[&user]).await.unwrap();
+    let list_data = env
+        .account(&pool.validator_list.pubkey())
+        .await
+        .unwrap()
+        .data;
+    let index = p_stake_pool_client::validator_index(&list_data, &vote).unwrap();
+    assert_eq!(index as usize, VALIDATORS - 1);
+    let payer = env.payer();
+    let validator_stake = spl_stake_pool::find_stake_program_address(
+        &PROGRAM_ID,
+        &vote,
+        &pool.stake_pool.pubkey(),
+        None,
+    )
+    .0;
+    let mut deposit_cu = Vec::new();
+    for (stake, hint) in user_stakes.iter().zip([None, Some(index)]) {
+        let mut ixs = spl_stake_pool::instruction::deposit_stake(
+            &PROGRAM_ID,
+            &pool.stake_pool.pubkey(),
+            &pool.validator_list.pubkey(),
+            &pool.withdraw_authority,
+            &stake.pubkey(),
+            &payer.pubkey(),
+            &validator_stake,
+            &pool.reserve_stake,
+            &user_tokens,
+            &pool.manager_fee_account,
+            &user_tokens,
+            &pool.pool_mint.pubkey(),
+            &pool.token_program,
+        );
+        let mut deposit = ixs.pop().unwrap();
+        if let Some(index) = hint {
+            deposit = p_stake_pool_client::with_validator_index_hint(deposit, index).unwrap();
+        }
+        env.send(&ixs, &[]).await.unwrap();
+        deposit_cu.push(within_limit(&mut env, deposit, &[]).await);
+    }
+    report.push(("DepositStake (scan)", deposit_cu[0]));
+    report.push(("DepositStake (index hint)", deposit_cu[1]));
+    assert!(
+        deposit_cu[1] + 100_000 < deposit_cu[0],
+        "the hint skips the scan"
+    );
+    let mut withdraw_cu = Vec::new();
+    for hint in [None, Some(index), Some(3)] {
+        let receiver = solana_sdk::signature::Keypair::new();
+        env.create_owned_account(
+            &receiver,
+            STAKE_ACCOUNT_LEN,
+            &solana_stake_interface::program::id(),
+        )
+        .await;
+        let mut withdraw = spl_stake_pool::instruction::withdraw_stake(
+            &PROGRAM_ID,
+            &pool.stake_pool.pubkey(),
+            &pool.validator_list.pubkey(),
+            &pool.withdraw_authority,
+            &validator_stake,
+            &receiver.pubkey(),
+            &user.pubkey(),
+            &user.pubkey(),
+            &user_tokens,
+            &pool.manager_fee_account,
+            &pool.pool_mint.pubkey(),
+            &pool.token_program,
+            2 * LAMPORTS_PER_SOL,
+        );
+        if let Some(index) = hint {
+            withdraw = p_stake_pool_client::with_validator_index_hint(withdraw, index).unwrap();
+        }
+        withdraw_cu.push(within_limit(&mut env, withdraw, &[&user]).await);
+    }
+    report.push(("WithdrawStake (scan)", withdraw_cu[0]));
+    report.push(("WithdrawStake (index hint)", withdraw_cu[1]));
+    report.push((
+        "WithdrawStake (wrong hint: falls back to the scan)",
+        withdraw_cu[2],
+    ));
+    assert!(
+        withdraw_cu[1] + 100_000 < withdraw_cu[0],
+        "the hint skips the scan"
     );
 
     let state = spl_pool_state(&mut env, &pool).await;

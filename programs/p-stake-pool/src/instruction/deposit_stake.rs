@@ -26,7 +26,9 @@
 //!  13. `[]` Token program
 //!  14. `[]` Stake program
 //!
-//! Data: none (and, for the slippage variant, minimum pool tokens out u64).
+//! Data: none (and, for the slippage variant, minimum pool tokens out u64), optionally followed
+//! by the validator's list index as a u32 (our extension: lookups in constant time instead of a
+//! scan of the list; SPL clients do not send it).
 
 use pinocchio::{
     cpi::{Seed, Signer},
@@ -64,7 +66,7 @@ pub fn process(
     } else {
         None
     };
-    reader.finish()?;
+    let index_hint = reader.validator_index_hint()?;
 
     let [stake_pool, validator_list, deposit_authority, withdraw_authority, user_stake, validator_stake, reserve_stake, destination, manager_fee_account, referrer, pool_mint, clock, stake_history, token_program, stake_program, ..] =
         accounts
@@ -144,7 +146,7 @@ pub fn process(
         }
     }
     let entry = list
-        .find_mut(&vote)?
+        .find_mut_hinted(&vote, index_hint)?
         .ok_or(StakePoolError::ValidatorNotFound)?;
     let (expected, _) =
         pda::find_validator_stake(program_id, &vote, &pool_address, entry.validator_seed())?;

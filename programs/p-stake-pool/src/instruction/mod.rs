@@ -138,6 +138,19 @@ impl<'a> DataReader<'a> {
         })
     }
 
+    /// p-stake-pool's extension to `DepositStake` and `WithdrawStake`: an optional u32 index of
+    /// the validator's list entry appended after the SPL data. SPL clients never send it; a
+    /// wrong hint only costs the scan it would have saved. Anything else left over is an error.
+    #[inline(always)]
+    pub fn validator_index_hint(mut self) -> Result<Option<u32>, ProgramError> {
+        if self.data.is_empty() {
+            return Ok(None);
+        }
+        let hint = self.u32()?;
+        self.finish()?;
+        Ok(Some(hint))
+    }
+
     /// Every byte must have been consumed.
     #[inline(always)]
     pub fn finish(self) -> Result<(), ProgramError> {

@@ -31,7 +31,9 @@
 //!  11. `[]` Token program
 //!  12. `[]` Stake program
 //!
-//! Data: pool tokens u64 (and, for the slippage variant, minimum lamports out u64).
+//! Data: pool tokens u64 (and, for the slippage variant, minimum lamports out u64), optionally
+//! followed by the list index of the validator split from as a u32 (our extension, see
+//! `DepositStake`).
 
 use pinocchio::{
     cpi::Signer, error::ProgramError, sysvars::clock::Clock, AccountView, Address, ProgramResult,
@@ -53,7 +55,7 @@ use crate::{
     state::{
         stake::StakeAccount,
         stake_pool::{load_pool, StakePoolHeader},
-        validator_list::{StakeStatus, ValidatorList},
+        validator_list::{StakeStatus, ValidatorList, ValidatorStakeInfo},
         AccountType,
     },
     sysvar,
@@ -81,7 +83,7 @@ pub fn process(
     } else {
         None
     };
-    reader.finish()?;
+    let index_hint = reader.validator_index_hint()?;
 
     let [stake_pool, validator_list, withdraw_authority, split_from, split_to, user_stake_authority, user_transfer_authority, burn_from, manager_fee_account, pool_mint, clock, token_program, stake_program, ..] =
         accounts
@@ -162,17 +164,24 @@ pub fn process(
         .saturating_add(stake_program_minimum)
         .saturating_add(lamports_per_pool_token);
 
-    // One pass over the list: is there active, or transient, stake above the tolerance?
-    let (mut has_active, mut has_transient) = (false, false);
-    for entry in list.all_entries()? {
-        if entry.status_byte() == StakeStatus::Active as u8 {
-            has_active |= entry.active_stake_lamports() > tolerance;
-            has_transient |= entry.transient_stake_lamports() > tolerance;
-            if has_active && has_transient {
-                break;
-            }
-        }
-    }
+    // Is there active stake above the tolerance anywhere? Then it must be used, and transient
+    // stake does not matter; only without it is transient stake looked for. Both scans stop at
+    // the first hit, which in a healthy pool is the first entry.
+    // The hinted entry, when it qualifies, answers the first question without a scan.
+    let entries = list.all_entries()?;
+    let has_withdrawable_active = |entry: &ValidatorStakeInfo| {
+        entry.status_byte() == StakeStatus::Active as u8
+            && entry.active_stake_lamports() > tolerance
+    };
+    let has_active = index_hint
+        .and_then(|index| entries.get(index as usize))
+        .is_some_and(has_withdrawable_active)
+        || entries.iter().any(has_withdrawable_active);
+    let has_transient = !has_active
+        && entries.iter().any(|entry| {
+            entry.status_byte() == StakeStatus::Active as u8
+                && entry.transient_stake_lamports() > tolerance
+        });
 
     let mut tail_changed = false;
     let target = if *split_from.address() == reserve_address {
@@ -188,16 +197,19 @@ pub fn process(
     } else {
         let vote = vote.ok_or(StakePoolError::WrongStakeStake)?;
         if let Some(preferred) = tail.preferred_withdraw_validator {
-            // Defensive: a preferred validator missing from the list pins nothing.
-            if let Some(preferred_entry) = list.find(&preferred)? {
-                if preferred != vote && preferred_entry.active_stake_lamports() >= tolerance {
-                    log("Withdraw from the preferred validator while it has stake available");
-                    return Err(StakePoolError::IncorrectWithdrawVoteAddress.into());
+            // Defensive: a preferred validator missing from the list pins nothing. Withdrawing
+            // from the preferred validator itself needs no lookup.
+            if preferred != vote {
+                if let Some(preferred_entry) = list.find(&preferred)? {
+                    if preferred_entry.active_stake_lamports() >= tolerance {
+                        log("Withdraw from the preferred validator while it has stake available");
+                        return Err(StakePoolError::IncorrectWithdrawVoteAddress.into());
+                    }
                 }
             }
         }
         let entry = list
-            .find_mut(&vote)?
+            .find_mut_hinted(&vote, index_hint)?
             .ok_or(StakePoolError::ValidatorNotFound)?;
         let source = if has_active {
             Source::ActiveStake

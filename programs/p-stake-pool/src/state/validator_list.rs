@@ -283,6 +283,28 @@ impl<'a> ValidatorList<'a> {
         Ok(position(entries, vote_account).map(move |index| &mut entries[index]))
     }
 
+    /// The entry for `vote_account`, looked at `hint` first (an index the caller claims it
+    /// sits at): constant cost when the hint is right, the scan when it is wrong or absent.
+    pub fn find_mut_hinted(
+        &mut self,
+        vote_account: &Address,
+        hint: Option<u32>,
+    ) -> Result<Option<&mut ValidatorStakeInfo>, ProgramError> {
+        let length = self.len() as usize;
+        let entries = self.entries_mut(0, length)?;
+        let hinted = hint
+            .map(|index| index as usize)
+            .filter(|&index| {
+                entries
+                    .get(index)
+                    .is_some_and(|entry| entry.vote_account_address == *vote_account)
+            });
+        Ok(match hinted {
+            Some(index) => entries.get_mut(index),
+            None => position(entries, vote_account).map(move |index| &mut entries[index]),
+        })
+    }
+
     /// All stored entries.
     pub fn all_entries(&self) -> Result<&[ValidatorStakeInfo], ProgramError> {
         self.entries(0, self.len() as usize)
