@@ -221,6 +221,32 @@ impl Env {
         u64::from_le_bytes(data.try_into().unwrap())
     }
 
+    /// Like `measure`, for transactions expected to fail: the compute units spent up to the
+    /// failure.
+    pub async fn measure_failure(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Measured {
+        let transaction = self.transaction(instructions, signers).await;
+        let simulation = self
+            .ctx
+            .banks_client
+            .simulate_transaction(transaction)
+            .await
+            .unwrap();
+        assert!(
+            matches!(simulation.result, Some(Err(_))),
+            "expected the transaction to fail"
+        );
+        let details = simulation.simulation_details.unwrap();
+        Measured {
+            total: details.units_consumed,
+            inner: inner_compute_units(&details.logs),
+            logs: details.logs,
+        }
+    }
+
     pub async fn account(&mut self, address: &Pubkey) -> Option<Account> {
         self.ctx.banks_client.get_account(*address).await.unwrap()
     }

@@ -69,7 +69,7 @@ pub fn check_pool_mint(pool: &StakePoolHeader, mint: &AccountView) -> Result<u8,
 /// instruction must carry it as a signer; otherwise anyone may call.
 #[inline(always)]
 pub fn check_funding_authority(
-    required: &Option<Address>,
+    required: Option<&Address>,
     provided: Option<&AccountView>,
     wrong_authority: StakePoolError,
 ) -> Result<(), ProgramError> {

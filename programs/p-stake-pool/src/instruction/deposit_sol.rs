@@ -63,7 +63,7 @@ pub fn process(
             withdraw_authority.address(),
         )?;
         check_funding_authority(
-            &tail.sol_deposit_authority,
+            tail.sol_deposit_authority.as_ref(),
             rest.first(),
             StakePoolError::InvalidSolDepositAuthority,
         )?;

@@ -32,7 +32,7 @@ use crate::{
     error::StakePoolError,
     ids::STAKE_PROGRAM,
     log, math, pda,
-    state::stake_pool::{load_pool, StakePoolHeader},
+    state::stake_pool::{load_pool_for_sol_withdrawal, StakePoolHeader},
     sysvar,
 };
 
@@ -60,7 +60,7 @@ pub fn process(
     check_owner(stake_pool, program_id)?;
     let (fee, burnt, withdraw_lamports, decimals, bump) = {
         let data = stake_pool.try_borrow()?;
-        let (pool, tail) = load_pool(&data)?;
+        let (pool, tail) = load_pool_for_sol_withdrawal(&data)?;
         pda::check_withdraw_authority(
             program_id,
             stake_pool.address(),
@@ -68,7 +68,7 @@ pub fn process(
             withdraw_authority.address(),
         )?;
         check_funding_authority(
-            &tail.sol_withdraw_authority,
+            tail.sol_withdraw_authority,
             rest.first(),
             StakePoolError::InvalidSolWithdrawAuthority,
         )?;

@@ -218,6 +218,28 @@ impl<'a> Reader<'a> {
             _ => Err(ProgramError::BorshIoError),
         }
     }
+    /// Skips an `Option<Pubkey>`, validating its tag; returns the address when present.
+    #[inline(always)]
+    fn option_address_ref(&mut self) -> Result<Option<&'a Address>, ProgramError> {
+        match self.byte()? {
+            0 => Ok(None),
+            1 => {
+                let bytes = self.take(32)?;
+                // SAFETY: 32 bytes; `Address` is a byte array with alignment 1.
+                Ok(Some(unsafe { &*(bytes.as_ptr() as *const Address) }))
+            }
+            _ => Err(ProgramError::BorshIoError),
+        }
+    }
+    /// Skips a `FutureEpoch<Fee>`, validating its tag.
+    #[inline(always)]
+    fn skip_future_fee(&mut self) -> Result<(), ProgramError> {
+        match self.byte()? {
+            0 => Ok(()),
+            1 | 2 => self.take(16).map(|_| ()),
+            _ => Err(ProgramError::BorshIoError),
+        }
+    }
     #[inline(always)]
     fn future_fee(&mut self) -> Result<FutureFee, ProgramError> {
         match self.byte()? {
@@ -325,6 +347,45 @@ impl StakePoolTail {
         writer.put(&self.last_epoch_pool_token_supply.to_le_bytes())?;
         writer.put(&self.last_epoch_total_lamports.to_le_bytes())
     }
+}
+
+/// What `WithdrawSol` needs from the tail: the SOL withdraw authority and fee.
+pub struct SolWithdrawalTerms<'a> {
+    pub sol_withdraw_authority: Option<&'a Address>,
+    pub sol_withdrawal_fee: Fee,
+}
+
+/// Loads an initialized pool's header and only the SOL withdrawal terms of its tail. Every
+/// tail field is still validated (the same errors as a full decode), but nothing else is
+/// copied out: the hot path of `WithdrawSol` skips a ~250-byte decode.
+#[inline(always)]
+pub fn load_pool_for_sol_withdrawal(
+    data: &[u8],
+) -> Result<(&StakePoolHeader, SolWithdrawalTerms<'_>), ProgramError> {
+    StakePoolHeader::load(data)?.account_type()?;
+    let mut reader = Reader {
+        data,
+        position: TAIL_OFFSET,
+    };
+    reader.skip_future_fee()?; // next epoch fee
+    reader.option_address_ref()?; // preferred deposit validator
+    reader.option_address_ref()?; // preferred withdraw validator
+    reader.take(32)?; // stake deposit and stake withdrawal fees
+    reader.skip_future_fee()?; // next stake withdrawal fee
+    reader.byte()?; // stake referral fee
+    reader.option_address_ref()?; // SOL deposit authority
+    reader.take(17)?; // SOL deposit fee, SOL referral fee
+    let sol_withdraw_authority = reader.option_address_ref()?;
+    let sol_withdrawal_fee = reader.fee()?;
+    reader.skip_future_fee()?; // next SOL withdrawal fee
+    reader.take(16)?; // last epoch supply and total lamports
+    Ok((
+        StakePoolHeader::load_initialized(data)?,
+        SolWithdrawalTerms {
+            sol_withdraw_authority,
+            sol_withdrawal_fee,
+        },
+    ))
 }
 
 /// Loads an initialized pool (header and decoded tail) from account data in one step: the
