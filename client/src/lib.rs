@@ -410,3 +410,41 @@ pub fn validator_index(list_data: &[u8], vote: &Pubkey) -> Option<u32> {
         .position(|entry| &entry[41..73] == vote.as_ref())
         .map(|index| index as u32)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_hint_appends_to_stake_deposits_and_withdrawals_only() {
+        let program = Pubkey::new_unique();
+        let instruction = |data: Vec<u8>| Instruction {
+            program_id: program,
+            accounts: vec![],
+            data,
+        };
+        let hinted = with_validator_index_hint(instruction(vec![9]), 7).unwrap();
+        assert_eq!(hinted.data, [9, 7, 0, 0, 0]);
+        let mut withdraw = vec![24];
+        withdraw.extend_from_slice(&[1; 16]);
+        let hinted = with_validator_index_hint(instruction(withdraw.clone()), 2).unwrap();
+        assert_eq!(&hinted.data[..17], &withdraw[..]);
+        assert_eq!(&hinted.data[17..], &[2, 0, 0, 0]);
+        // Other instructions, or one that already carries a hint, are left alone.
+        assert!(with_validator_index_hint(instruction(vec![14, 0]), 1).is_none());
+        assert!(with_validator_index_hint(instruction(vec![9, 1, 0, 0, 0]), 1).is_none());
+    }
+
+    #[test]
+    fn validator_index_finds_the_entry() {
+        let votes = [Pubkey::new_unique(), Pubkey::new_unique()];
+        let mut data = vec![4u8, 10, 0, 0, 0, 2, 0, 0, 0];
+        for vote in &votes {
+            let mut entry = [0u8; 73];
+            entry[41..].copy_from_slice(vote.as_ref());
+            data.extend_from_slice(&entry);
+        }
+        assert_eq!(validator_index(&data, &votes[1]), Some(1));
+        assert_eq!(validator_index(&data, &Pubkey::new_unique()), None);
+    }
+}

@@ -368,3 +368,57 @@ async fn custom_stake_deposit_authority_must_sign() {
     twin.assert_same(&mut env).await;
     assert!(env.token_balance(&twin.users[bob].ours).await > 0);
 }
+
+/// The manager withdrawing stake from its own fee account pays no withdrawal fee to itself:
+/// every token burns.
+#[tokio::test]
+async fn manager_withdraws_from_fee_account_without_fee() {
+    let mut env = start().await;
+    let config = PoolConfig {
+        reserve_extra: 50 * LAMPORTS_PER_SOL,
+        ..PoolConfig::default()
+    };
+    let twin = Twin::create(&mut env, &config).await;
+    let receivers = [
+        solana_sdk::signature::Keypair::new(),
+        solana_sdk::signature::Keypair::new(),
+    ];
+    for receiver in &receivers {
+        env.create_owned_account(
+            receiver,
+            STAKE_ACCOUNT_LEN,
+            &solana_stake_interface::program::id(),
+        )
+        .await;
+    }
+    let tokens = 5 * LAMPORTS_PER_SOL;
+    let supply_before = env.mint_supply(&twin.ours.pool_mint.pubkey()).await;
+    twin.run_signed(&mut env, |pool, side| {
+        (
+            vec![spl_stake_pool::instruction::withdraw_stake(
+                &pool.program_id,
+                &pool.stake_pool.pubkey(),
+                &pool.validator_list.pubkey(),
+                &pool.withdraw_authority,
+                &pool.reserve_stake,
+                &receivers[side as usize].pubkey(),
+                &pool.manager.pubkey(),
+                &pool.manager.pubkey(),
+                &pool.manager_fee_account,
+                &pool.manager_fee_account,
+                &pool.pool_mint.pubkey(),
+                &pool.token_program,
+                tokens,
+            )],
+            vec![pool.manager.insecure_clone()],
+        )
+    })
+    .await
+    .unwrap();
+    twin.assert_same(&mut env).await;
+    assert_eq!(
+        env.mint_supply(&twin.ours.pool_mint.pubkey()).await,
+        supply_before - tokens,
+        "every token burned: no fee"
+    );
+}
