@@ -79,12 +79,24 @@ mod tests {
             (SYSTEM_PROGRAM, "11111111111111111111111111111111"),
             (STAKE_PROGRAM, "Stake11111111111111111111111111111111111111"),
             (TOKEN_PROGRAM, "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"),
-            (TOKEN_2022_PROGRAM, "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"),
+            (
+                TOKEN_2022_PROGRAM,
+                "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb",
+            ),
             (CLOCK_SYSVAR, "SysvarC1ock11111111111111111111111111111111"),
-            (STAKE_HISTORY_SYSVAR, "SysvarStakeHistory1111111111111111111111111"),
-            (EPOCH_REWARDS_SYSVAR, "SysvarEpochRewards1111111111111111111111111"),
+            (
+                STAKE_HISTORY_SYSVAR,
+                "SysvarStakeHistory1111111111111111111111111",
+            ),
+            (
+                EPOCH_REWARDS_SYSVAR,
+                "SysvarEpochRewards1111111111111111111111111",
+            ),
             (RENT_SYSVAR, "SysvarRent111111111111111111111111111111111"),
-            (MPL_TOKEN_METADATA_PROGRAM, "metaqbxxUerdq28cj1RbAWkYQm3ybzjb6a8bt518x1s"),
+            (
+                MPL_TOKEN_METADATA_PROGRAM,
+                "metaqbxxUerdq28cj1RbAWkYQm3ybzjb6a8bt518x1s",
+            ),
         ] {
             assert_eq!(address.to_bytes(), base58(name), "{name}");
         }

@@ -74,7 +74,10 @@ pub fn find_validator_stake(
     if seed == 0 {
         find_canonical(&[vote.as_ref(), stake_pool.as_ref()], program_id)
     } else {
-        find_canonical(&[vote.as_ref(), stake_pool.as_ref(), &seed_bytes], program_id)
+        find_canonical(
+            &[vote.as_ref(), stake_pool.as_ref(), &seed_bytes],
+            program_id,
+        )
     }
 }
 
@@ -111,7 +114,11 @@ pub fn find_ephemeral_stake(
     seed: u64,
 ) -> Result<(Address, u8), ProgramError> {
     find_canonical(
-        &[EPHEMERAL_STAKE_SEED_PREFIX, stake_pool.as_ref(), &seed.to_le_bytes()],
+        &[
+            EPHEMERAL_STAKE_SEED_PREFIX,
+            stake_pool.as_ref(),
+            &seed.to_le_bytes(),
+        ],
         program_id,
     )
 }

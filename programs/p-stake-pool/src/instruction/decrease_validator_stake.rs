@@ -213,7 +213,9 @@ pub fn process(
         .lamports()
         .checked_sub(lamports)
         .ok_or(ProgramError::InsufficientFunds)?;
-    if remaining_lamports < validator_stake_rent.saturating_add(minimum_delegation(stake_program_minimum)) {
+    if remaining_lamports
+        < validator_stake_rent.saturating_add(minimum_delegation(stake_program_minimum))
+    {
         log("Validator stake would fall below the minimum after the decrease");
         return Err(ProgramError::InsufficientFunds);
     }

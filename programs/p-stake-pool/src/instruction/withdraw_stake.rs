@@ -157,7 +157,8 @@ pub fn process(
         })
     };
     // What every validator stake keeps after a split.
-    let required_lamports = split_from_rent.saturating_add(minimum_delegation(stake_program_minimum));
+    let required_lamports =
+        split_from_rent.saturating_add(minimum_delegation(stake_program_minimum));
     let lamports_per_pool_token = math::lamports_per_pool_token(total_lamports, pool_token_supply)
         .ok_or(StakePoolError::CalculationFailure)?;
     let tolerance = required_lamports

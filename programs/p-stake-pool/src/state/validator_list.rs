@@ -292,13 +292,11 @@ impl<'a> ValidatorList<'a> {
     ) -> Result<Option<&mut ValidatorStakeInfo>, ProgramError> {
         let length = self.len() as usize;
         let entries = self.entries_mut(0, length)?;
-        let hinted = hint
-            .map(|index| index as usize)
-            .filter(|&index| {
-                entries
-                    .get(index)
-                    .is_some_and(|entry| entry.vote_account_address == *vote_account)
-            });
+        let hinted = hint.map(|index| index as usize).filter(|&index| {
+            entries
+                .get(index)
+                .is_some_and(|entry| entry.vote_account_address == *vote_account)
+        });
         Ok(match hinted {
             Some(index) => entries.get_mut(index),
             None => position(entries, vote_account).map(move |index| &mut entries[index]),
