@@ -320,6 +320,14 @@ impl Twin {
         for (a, b) in ours.into_iter().zip(reference) {
             let outcome_ours = env.send(&a, &[]).await;
             let outcome_reference = env.send(&b, &[]).await;
+            if outcome_ours.is_ok() && is_deactivating_transient_merge(&outcome_reference) {
+                // Deliberately better: after a decrease, the reference's crank tries to merge
+                // the deactivating transient into the validator stake, the stake program
+                // refuses (MergeTransientStake) and the crank fails for the rest of the
+                // epoch. Ours leaves the transient for the reserve and records the same
+                // balances the decrease recorded, so the pools still agree.
+                continue;
+            }
             assert_eq!(
                 outcome_ours.as_ref().map_err(outcome),
                 outcome_reference.as_ref().map_err(outcome),
@@ -631,6 +639,20 @@ pub fn transient_seed(list: &ValidatorList, vote: &Pubkey) -> u64 {
         .iter()
         .find(|v| v.vote_account_address == *vote)
         .map_or(0, |v| u64::from(v.transient_seed_suffix))
+}
+
+/// The reference's crank failing in the stake program's Merge on a transient that is still
+/// (de)activating: `StakeError::MergeTransientStake` (5) from the first instruction.
+fn is_deactivating_transient_merge(result: &Result<(), BanksClientError>) -> bool {
+    matches!(
+        result,
+        Err(BanksClientError::TransactionError(
+            solana_sdk::transaction::TransactionError::InstructionError(
+                0,
+                solana_sdk::instruction::InstructionError::Custom(5)
+            )
+        ))
+    )
 }
 
 /// A failed transaction's error, comparable across the two programs.

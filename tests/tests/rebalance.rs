@@ -238,3 +238,41 @@ async fn legacy_decrease_and_direction_confusion_match_reference() {
     twin.assert_same(&mut env).await;
     epoch_with_rewards(&mut env, &twin, &[vote]).await;
 }
+
+/// Where we deliberately do better: after a decrease, the reference's crank (run again in the
+/// same epoch) tries to merge the deactivating transient into the validator stake; the stake
+/// program refuses and the reference cannot update that validator until the next epoch. Ours
+/// leaves the transient for the reserve and completes, recording the same balances.
+#[tokio::test]
+async fn crank_after_decrease_in_same_epoch_completes_here() {
+    let mut env = start().await;
+    let config = PoolConfig {
+        reserve_extra: 10 * LAMPORTS_PER_SOL,
+        ..PoolConfig::default()
+    };
+    let mut twin = Twin::create(&mut env, &config).await;
+    let alice = twin.add_user(&mut env, 1_000 * LAMPORTS_PER_SOL).await;
+    twin.deposit_sol(&mut env, alice, alice, 100 * LAMPORTS_PER_SOL)
+        .await;
+    let vote = env.create_vote_account(3).await;
+    twin.add_validator(&mut env, &vote).await.unwrap();
+    twin.increase(&mut env, &vote, 50 * LAMPORTS_PER_SOL, 0)
+        .await
+        .unwrap();
+    epoch_with_rewards(&mut env, &twin, &[vote]).await;
+    twin.decrease(&mut env, &vote, 20 * LAMPORTS_PER_SOL, 1)
+        .await
+        .unwrap();
+    let ours = full_update_instructions(&mut env, &twin.ours).await;
+    let reference = full_update_instructions(&mut env, &twin.reference).await;
+    env.send(&ours[0], &[]).await.unwrap();
+    let refused = env.send(&reference[0], &[]).await;
+    assert_eq!(
+        instruction_error(refused),
+        solana_sdk::instruction::InstructionError::Custom(5),
+        "the reference's crank fails in the stake program's Merge"
+    );
+    twin.assert_same(&mut env).await;
+    // Next epoch the transient is inactive and both merge it into the reserve.
+    epoch_with_rewards(&mut env, &twin, &[vote]).await;
+}

@@ -215,7 +215,12 @@ impl Crank<'_> {
                             self.merge(self.reserve_stake, transient_stake)?;
                             status_after = status_after.without_transient_stake();
                         } else if status == StakeStatus::Active {
-                            if activated_before_now
+                            // Only an activating transient joins the validator stake. One that
+                            // is deactivating (a decrease this epoch) waits for the reserve:
+                            // the stake program refuses to merge it, and the reference's crank
+                            // then fails for the rest of the epoch.
+                            if still_delegated
+                                && activated_before_now
                                 && self.validator_stake_activated_before_now(validator_stake)?
                             {
                                 self.merge(validator_stake, transient_stake)?;
