@@ -1,7 +1,9 @@
 //! Demo: a pool's life in a local bank with the real p-stake-pool `.so`. A pool with fees is
 //! created, users deposit SOL, the staker delegates it to three validators, the validators
 //! vote and the runtime pays real inflation rewards at each epoch boundary, the crank updates
-//! the pool, the staker rebalances and finally brings the stake home, and users withdraw.
+//! the pool, the staker rebalances and finally brings the stake home, and users withdraw. One
+//! user brings an existing stake account in (DepositStake) and later leaves with one
+//! (WithdrawStake), without waiting for any unstaking.
 //! A table per epoch (pool totals, exchange rate, fees, stake per validator, crank CU) and
 //! each user's profit are printed.
 
@@ -96,6 +98,12 @@ async fn main() {
         votes.push(vote);
     }
     println!("\nstaker adds validators v1 (0% commission), v2 (5%), v3 (10%)");
+    // Dave already stakes 30 SOL with v2 on his own; he will bring the stake account in.
+    let dave_stake = Keypair::new();
+    env.create_delegated_stake(&dave_stake, &votes[1], 30 * LAMPORTS_PER_SOL)
+        .await;
+    let dave_deposited = env.lamports(&dave_stake.pubkey()).await;
+    let (dave, dave_tokens) = env.pool_user(&pool, LAMPORTS_PER_SOL).await;
     let mut plan: Vec<(u64, Vec<i64>)> = vec![
         (0, vec![150, 120, 90]),
         (3, vec![-50, 0, 0]),
@@ -137,6 +145,74 @@ async fn main() {
                     sol(lamports.unsigned_abs())
                 );
             }
+        }
+        if round == 3 {
+            // Dave's stake is active: it joins v2's stake, and he gets pool tokens for it
+            // (the client's two Authorize instructions hand it to the pool's deposit PDA).
+            let payer = env.payer();
+            let deposit = spl_stake_pool::instruction::deposit_stake(
+                &PROGRAM_ID,
+                &pool.stake_pool.pubkey(),
+                &pool.validator_list.pubkey(),
+                &pool.withdraw_authority,
+                &dave_stake.pubkey(),
+                &payer.pubkey(),
+                &validator_stake(&pool, &votes[1]),
+                &pool.reserve_stake,
+                &dave_tokens,
+                &pool.manager_fee_account,
+                &dave_tokens,
+                &pool.pool_mint.pubkey(),
+                &pool.token_program,
+            );
+            env.send(&deposit, &[]).await.unwrap();
+            println!(
+                "  dave deposits his stake account ({:.3} SOL, delegated to v2) for {:.6} LST",
+                sol(dave_deposited),
+                sol(env.token_balance(&dave_tokens).await)
+            );
+        }
+        if round == 8 {
+            // Dave leaves with a stake account: no unstaking wait, the pool splits it off.
+            let tokens = env.token_balance(&dave_tokens).await;
+            let receiver = Keypair::new();
+            env.create_owned_account(
+                &receiver,
+                STAKE_ACCOUNT_LEN,
+                &solana_stake_interface::program::id(),
+            )
+            .await;
+            let withdraw = spl_stake_pool::instruction::withdraw_stake(
+                &PROGRAM_ID,
+                &pool.stake_pool.pubkey(),
+                &pool.validator_list.pubkey(),
+                &pool.withdraw_authority,
+                &validator_stake(&pool, &votes[1]),
+                &receiver.pubkey(),
+                &dave.pubkey(),
+                &dave.pubkey(),
+                &dave_tokens,
+                &pool.manager_fee_account,
+                &pool.pool_mint.pubkey(),
+                &pool.token_program,
+                tokens,
+            );
+            env.send(&[withdraw], &[&dave]).await.unwrap();
+            // The account is his alone: he unstakes it himself (in this small bank any stake
+            // left delegated would keep taking a share of every epoch's inflation).
+            let deactivate = solana_stake_interface::instruction::deactivate_stake(
+                &receiver.pubkey(),
+                &dave.pubkey(),
+            );
+            env.send(&[deactivate], &[&dave]).await.unwrap();
+            let rent = env.rent_exempt(STAKE_ACCOUNT_LEN).await;
+            let received = env.lamports(&receiver.pubkey()).await - rent;
+            println!(
+                "  dave withdraws {:.6} LST as an active stake account of {:.6} SOL (profit {:+.6} SOL)",
+                sol(tokens),
+                sol(received),
+                (received as f64 - dave_deposited as f64) / LAMPORTS_PER_SOL as f64
+            );
         }
         if round == 11 {
             // The staker retires the validators: their remaining stake deactivates and comes
@@ -213,4 +289,8 @@ async fn main() {
     }
     let manager_tokens = env.token_balance(&pool.manager_fee_account).await;
     println!("manager holds {:.6} LST in fees", sol(manager_tokens));
+}
+
+fn validator_stake(pool: &Pool, vote: &Pubkey) -> Pubkey {
+    spl_stake_pool::find_stake_program_address(&PROGRAM_ID, vote, &pool.stake_pool.pubkey(), None).0
 }
