@@ -187,3 +187,95 @@ pub fn check_metadata_account(
     }
     Ok(())
 }
+
+/// `account` must be the canonical address `found`: the pool finds and signs for its stake
+/// accounts only there, so anything else is a substitution. Returns the bump.
+#[inline(always)]
+fn check_stake_address(
+    found: Result<(Address, u8), ProgramError>,
+    account: &Address,
+    message: &str,
+) -> Result<u8, ProgramError> {
+    let (expected, bump) = found?;
+    if expected != *account {
+        crate::log(message);
+        return Err(StakePoolError::InvalidStakeAccountAddress.into());
+    }
+    Ok(bump)
+}
+
+/// `account` must be the validator's stake account in the pool; returns its bump.
+pub fn check_validator_stake(
+    program_id: &Address,
+    vote: &Address,
+    stake_pool: &Address,
+    seed: u32,
+    account: &Address,
+) -> Result<u8, ProgramError> {
+    check_stake_address(
+        find_validator_stake(program_id, vote, stake_pool, seed),
+        account,
+        "Incorrect validator stake account address",
+    )
+}
+
+/// `account` must be the validator's transient stake account for `seed`; returns its bump.
+pub fn check_transient_stake(
+    program_id: &Address,
+    vote: &Address,
+    stake_pool: &Address,
+    seed: u64,
+    account: &Address,
+) -> Result<u8, ProgramError> {
+    check_stake_address(
+        find_transient_stake(program_id, vote, stake_pool, seed),
+        account,
+        "Incorrect transient stake account address",
+    )
+}
+
+/// `account` must be the pool's ephemeral stake account for `seed`; returns its bump.
+pub fn check_ephemeral_stake(
+    program_id: &Address,
+    stake_pool: &Address,
+    seed: u64,
+    account: &Address,
+) -> Result<u8, ProgramError> {
+    check_stake_address(
+        find_ephemeral_stake(program_id, stake_pool, seed),
+        account,
+        "Incorrect ephemeral stake account address",
+    )
+}
+
+/// Signer seeds of a transient stake account.
+#[inline(always)]
+pub fn transient_stake_seeds<'a>(
+    vote: &'a Address,
+    stake_pool: &'a Address,
+    seed: &'a [u8; 8],
+    bump: &'a [u8; 1],
+) -> [Seed<'a>; 5] {
+    [
+        Seed::from(TRANSIENT_STAKE_SEED_PREFIX),
+        Seed::from(vote.as_ref()),
+        Seed::from(stake_pool.as_ref()),
+        Seed::from(seed),
+        Seed::from(bump),
+    ]
+}
+
+/// Signer seeds of an ephemeral stake account.
+#[inline(always)]
+pub fn ephemeral_stake_seeds<'a>(
+    stake_pool: &'a Address,
+    seed: &'a [u8; 8],
+    bump: &'a [u8; 1],
+) -> [Seed<'a>; 4] {
+    [
+        Seed::from(EPHEMERAL_STAKE_SEED_PREFIX),
+        Seed::from(stake_pool.as_ref()),
+        Seed::from(seed),
+        Seed::from(bump),
+    ]
+}

@@ -2,7 +2,7 @@
 //! pool's stored token program, verified by the caller.
 
 use pinocchio::{
-    cpi::{invoke, invoke_signed, Signer},
+    cpi::{invoke, invoke_signed, Seed, Signer},
     instruction::{InstructionAccount, InstructionView},
     AccountView, ProgramResult,
 };
@@ -36,6 +36,46 @@ pub fn mint_to(
         &[mint, destination, mint_authority],
         &[signer],
     )
+}
+
+/// Mints a deposit's pool tokens, signed by the withdraw authority (`seeds`): the user's
+/// share, then the manager's fee and the referrer's cut when they are not zero.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn mint_deposit(
+    token_program: &AccountView,
+    mint: &AccountView,
+    user: &AccountView,
+    manager_fee_account: &AccountView,
+    referrer: &AccountView,
+    mint_authority: &AccountView,
+    split: &crate::math::DepositSplit,
+    seeds: &[Seed; 3],
+) -> ProgramResult {
+    mint_to(
+        token_program,
+        mint,
+        user,
+        mint_authority,
+        split.user,
+        Signer::from(seeds),
+    )?;
+    for (destination, amount) in [
+        (manager_fee_account, split.manager_fee),
+        (referrer, split.referral_fee),
+    ] {
+        if amount > 0 {
+            mint_to(
+                token_program,
+                mint,
+                destination,
+                mint_authority,
+                amount,
+                Signer::from(seeds),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// `Burn { amount }`, authorized by the user's own signature (owner or delegate).

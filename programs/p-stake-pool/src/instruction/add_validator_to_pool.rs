@@ -106,16 +106,13 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
     }
 
     // Only the canonical PDA: the update and withdrawals find the stake by re-deriving it.
-    let (expected, stake_bump) = pda::find_validator_stake(
+    let stake_bump = pda::check_validator_stake(
         program_id,
         vote_account.address(),
         stake_pool.address(),
         validator_seed,
+        validator_stake.address(),
     )?;
-    if expected != *validator_stake.address() {
-        log("Incorrect validator stake account address");
-        return Err(StakePoolError::InvalidStakeAccountAddress.into());
-    }
 
     let stake_rent = sysvar::rent_exempt_minimum(STAKE_ACCOUNT_LEN)?;
     let required_lamports =

@@ -30,10 +30,7 @@
 //! Data: lamports u64, transient seed u64 (+ ephemeral seed u64 for tag 20).
 
 use pinocchio::{
-    cpi::{Seed, Signer},
-    error::ProgramError,
-    sysvars::clock::Clock,
-    AccountView, Address, ProgramResult,
+    cpi::Signer, error::ProgramError, sysvars::clock::Clock, AccountView, Address, ProgramResult,
 };
 
 use super::{
@@ -164,12 +161,13 @@ pub fn process(
         log("Vote account not found in stake pool");
         return Err(StakePoolError::ValidatorNotFound.into());
     };
-    let (expected, _) =
-        pda::find_validator_stake(program_id, &vote, &pool_address, entry.validator_seed())?;
-    if expected != *validator_stake.address() {
-        log("Incorrect validator stake account address");
-        return Err(StakePoolError::InvalidStakeAccountAddress.into());
-    }
+    pda::check_validator_stake(
+        program_id,
+        &vote,
+        &pool_address,
+        entry.validator_seed(),
+        validator_stake.address(),
+    )?;
 
     let transient_exists = entry.transient_stake_lamports() > 0;
     if transient_exists {
@@ -223,20 +221,15 @@ pub fn process(
     let authority_seeds = pda::withdraw_authority_seeds(&pool_address, &bump);
     let (source, split_lamports) = match (ephemeral_seed, ephemeral_stake) {
         (Some(ephemeral_seed), Some(ephemeral_stake)) => {
-            let (expected, ephemeral_bump) =
-                pda::find_ephemeral_stake(program_id, &pool_address, ephemeral_seed)?;
-            if expected != *ephemeral_stake.address() {
-                log("Incorrect ephemeral stake account address");
-                return Err(StakePoolError::InvalidStakeAccountAddress.into());
-            }
+            let ephemeral_bump = [pda::check_ephemeral_stake(
+                program_id,
+                &pool_address,
+                ephemeral_seed,
+                ephemeral_stake.address(),
+            )?];
             let seed_bytes = ephemeral_seed.to_le_bytes();
-            let ephemeral_bump = [ephemeral_bump];
-            let ephemeral_seeds = [
-                Seed::from(pda::EPHEMERAL_STAKE_SEED_PREFIX),
-                Seed::from(pool_address.as_ref()),
-                Seed::from(&seed_bytes),
-                Seed::from(&ephemeral_bump),
-            ];
+            let ephemeral_seeds =
+                pda::ephemeral_stake_seeds(&pool_address, &seed_bytes, &ephemeral_bump);
             cpi::system::allocate_and_assign_to_stake_program(
                 ephemeral_stake,
                 STAKE_ACCOUNT_LEN as u64,
@@ -273,12 +266,13 @@ pub fn process(
         _ => (validator_stake, lamports),
     };
 
-    let (expected, transient_bump) =
-        pda::find_transient_stake(program_id, &vote, &pool_address, transient_seed)?;
-    if expected != *transient_stake.address() {
-        log("Incorrect transient stake account address");
-        return Err(StakePoolError::InvalidStakeAccountAddress.into());
-    }
+    let transient_bump = [pda::check_transient_stake(
+        program_id,
+        &vote,
+        &pool_address,
+        transient_seed,
+        transient_stake.address(),
+    )?];
 
     if transient_exists {
         // Both deactivating since this epoch: the stake program merges them.
@@ -293,14 +287,8 @@ pub fn process(
         )?;
     } else {
         let seed_bytes = transient_seed.to_le_bytes();
-        let transient_bump = [transient_bump];
-        let transient_seeds = [
-            Seed::from(pda::TRANSIENT_STAKE_SEED_PREFIX),
-            Seed::from(vote.as_ref()),
-            Seed::from(pool_address.as_ref()),
-            Seed::from(&seed_bytes),
-            Seed::from(&transient_bump),
-        ];
+        let transient_seeds =
+            pda::transient_stake_seeds(&vote, &pool_address, &seed_bytes, &transient_bump);
         cpi::system::allocate_and_assign_to_stake_program(
             transient_stake,
             STAKE_ACCOUNT_LEN as u64,

@@ -15,7 +15,7 @@
 //!
 //! Data: lamports u64 (and, for the slippage variant, minimum pool tokens out u64).
 
-use pinocchio::{cpi::Signer, error::ProgramError, AccountView, Address, ProgramResult};
+use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
 use super::{
     checks::{check_funding_authority, check_owner, check_pool_mint, check_program, check_reserve},
@@ -104,46 +104,17 @@ pub fn process(
     cpi::system::transfer(funding_account, reserve_stake, lamports)?;
     let bump = [bump];
     let seeds = pda::withdraw_authority_seeds(stake_pool.address(), &bump);
-    cpi::token::mint_to(
+    cpi::token::mint_deposit(
         token_program,
         pool_mint,
         destination,
+        manager_fee_account,
+        referrer,
         withdraw_authority,
-        split.user,
-        Signer::from(&seeds),
+        &split,
+        &seeds,
     )?;
-    if split.manager_fee > 0 {
-        cpi::token::mint_to(
-            token_program,
-            pool_mint,
-            manager_fee_account,
-            withdraw_authority,
-            split.manager_fee,
-            Signer::from(&seeds),
-        )?;
-    }
-    if split.referral_fee > 0 {
-        cpi::token::mint_to(
-            token_program,
-            pool_mint,
-            referrer,
-            withdraw_authority,
-            split.referral_fee,
-            Signer::from(&seeds),
-        )?;
-    }
 
-    let mut data = stake_pool.try_borrow_mut()?;
-    let pool = StakePoolHeader::load_mut(&mut data)?;
-    let supply = pool
-        .pool_token_supply()
-        .checked_add(split.minted)
-        .ok_or(StakePoolError::CalculationFailure)?;
-    let total = pool
-        .total_lamports()
-        .checked_add(lamports)
-        .ok_or(StakePoolError::CalculationFailure)?;
-    pool.set_pool_token_supply(supply);
-    pool.set_total_lamports(total);
-    Ok(())
+    StakePoolHeader::load_mut(&mut stake_pool.try_borrow_mut()?)?
+        .record_deposit(split.minted, lamports)
 }

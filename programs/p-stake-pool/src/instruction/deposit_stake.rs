@@ -148,12 +148,13 @@ pub fn process(
     let entry = list
         .find_mut_hinted(&vote, index_hint)?
         .ok_or(StakePoolError::ValidatorNotFound)?;
-    let (expected, _) =
-        pda::find_validator_stake(program_id, &vote, &pool_address, entry.validator_seed())?;
-    if expected != *validator_stake.address() {
-        log("Incorrect validator stake account address");
-        return Err(StakePoolError::InvalidStakeAccountAddress.into());
-    }
+    pda::check_validator_stake(
+        program_id,
+        &vote,
+        &pool_address,
+        entry.validator_seed(),
+        validator_stake.address(),
+    )?;
     if entry.status()? != StakeStatus::Active {
         log("Validator is marked for removal and no longer accepts deposits");
         return Err(StakePoolError::ValidatorNotFound.into());
@@ -240,34 +241,16 @@ pub fn process(
         }
     }
 
-    cpi::token::mint_to(
+    cpi::token::mint_deposit(
         token_program,
         pool_mint,
         destination,
+        manager_fee_account,
+        referrer,
         withdraw_authority,
-        split.user,
-        Signer::from(&authority_seeds),
+        &split,
+        &authority_seeds,
     )?;
-    if split.manager_fee > 0 {
-        cpi::token::mint_to(
-            token_program,
-            pool_mint,
-            manager_fee_account,
-            withdraw_authority,
-            split.manager_fee,
-            Signer::from(&authority_seeds),
-        )?;
-    }
-    if split.referral_fee > 0 {
-        cpi::token::mint_to(
-            token_program,
-            pool_mint,
-            referrer,
-            withdraw_authority,
-            split.referral_fee,
-            Signer::from(&authority_seeds),
-        )?;
-    }
     // Undelegated lamports belong in the reserve, where they count as SOL.
     if sol_deposit > 0 {
         cpi::stake::withdraw(
@@ -281,20 +264,9 @@ pub fn process(
         )?;
     }
 
-    {
-        let mut data = stake_pool.try_borrow_mut()?;
-        let pool = StakePoolHeader::load_mut(&mut data)?;
-        let supply = pool
-            .pool_token_supply()
-            .checked_add(split.minted)
-            .ok_or(StakePoolError::CalculationFailure)?;
-        let total = pool
-            .total_lamports()
-            .checked_add(total_deposit)
-            .ok_or(StakePoolError::CalculationFailure)?;
-        pool.set_pool_token_supply(supply);
-        pool.set_total_lamports(total);
-    }
+    // Undelegated lamports count as if they had been sent to the reserve.
+    StakePoolHeader::load_mut(&mut stake_pool.try_borrow_mut()?)?
+        .record_deposit(split.minted, total_deposit)?;
     entry.set_active_stake_lamports(validator_stake.lamports());
     Ok(())
 }

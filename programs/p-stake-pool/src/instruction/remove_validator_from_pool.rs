@@ -87,12 +87,13 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
         log("Vote account not found in stake pool");
         return Err(StakePoolError::ValidatorNotFound.into());
     };
-    let (expected, _) =
-        pda::find_validator_stake(program_id, &vote, &pool_address, entry.validator_seed())?;
-    if expected != *validator_stake.address() {
-        log("Incorrect validator stake account address");
-        return Err(StakePoolError::InvalidStakeAccountAddress.into());
-    }
+    pda::check_validator_stake(
+        program_id,
+        &vote,
+        &pool_address,
+        entry.validator_seed(),
+        validator_stake.address(),
+    )?;
     if entry.status()? != StakeStatus::Active {
         log("Validator is already marked for removal");
         return Err(StakePoolError::ValidatorNotFound.into());
@@ -100,12 +101,13 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
 
     let authority_seeds = pda::withdraw_authority_seeds(&pool_address, &bump);
     let new_status = if entry.transient_stake_lamports() > 0 {
-        let (expected, _) =
-            pda::find_transient_stake(program_id, &vote, &pool_address, entry.transient_seed())?;
-        if expected != *transient_stake.address() {
-            log("Incorrect transient stake account address");
-            return Err(StakePoolError::InvalidStakeAccountAddress.into());
-        }
+        pda::check_transient_stake(
+            program_id,
+            &vote,
+            &pool_address,
+            entry.transient_seed(),
+            transient_stake.address(),
+        )?;
         // Only a transient the pool controls and that is still activating can (and must) be
         // deactivated; anything else is already on its way back.
         let transient_data = transient_stake.try_borrow()?;
@@ -146,16 +148,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
 
     // A removed validator can no longer be preferred: deposits or withdrawals pinned to it
     // would fail until the staker noticed.
-    let mut changed = false;
-    if tail.preferred_deposit_validator == Some(vote) {
-        tail.preferred_deposit_validator = None;
-        changed = true;
-    }
-    if tail.preferred_withdraw_validator == Some(vote) {
-        tail.preferred_withdraw_validator = None;
-        changed = true;
-    }
-    if changed {
+    if tail.forget_preferred_validator(&vote) {
         tail.encode(&mut pool_data)?;
     }
     Ok(())

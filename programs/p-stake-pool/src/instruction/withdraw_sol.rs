@@ -155,17 +155,6 @@ pub fn process(
         Signer::from(&seeds),
     )?;
 
-    let mut data = stake_pool.try_borrow_mut()?;
-    let pool = StakePoolHeader::load_mut(&mut data)?;
-    let supply = pool
-        .pool_token_supply()
-        .checked_sub(burnt)
-        .ok_or(StakePoolError::CalculationFailure)?;
-    let total = pool
-        .total_lamports()
-        .checked_sub(withdraw_lamports)
-        .ok_or(StakePoolError::CalculationFailure)?;
-    pool.set_pool_token_supply(supply);
-    pool.set_total_lamports(total);
-    Ok(())
+    StakePoolHeader::load_mut(&mut stake_pool.try_borrow_mut()?)?
+        .record_withdrawal(burnt, withdraw_lamports)
 }

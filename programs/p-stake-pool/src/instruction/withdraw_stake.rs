@@ -219,14 +219,22 @@ pub fn process(
         } else {
             Source::WholeValidator
         };
-        let (expected, _) = if source == Source::TransientStake {
-            pda::find_transient_stake(program_id, &vote, &pool_address, entry.transient_seed())?
+        if source == Source::TransientStake {
+            pda::check_transient_stake(
+                program_id,
+                &vote,
+                &pool_address,
+                entry.transient_seed(),
+                split_from.address(),
+            )?;
         } else {
-            pda::find_validator_stake(program_id, &vote, &pool_address, entry.validator_seed())?
-        };
-        if expected != *split_from.address() {
-            log("Stake account is not the pool's stake for this validator");
-            return Err(StakePoolError::InvalidStakeAccountAddress.into());
+            pda::check_validator_stake(
+                program_id,
+                &vote,
+                &pool_address,
+                entry.validator_seed(),
+                split_from.address(),
+            )?;
         }
         if entry.status()? != StakeStatus::Active {
             log("Validator is marked for removal and no longer allows withdrawals");
@@ -242,14 +250,7 @@ pub fn process(
                 return Err(StakePoolError::StakeLamportsNotEqualToMinimum.into());
             }
             withdraw_lamports = available;
-            if tail.preferred_deposit_validator == Some(vote) {
-                tail.preferred_deposit_validator = None;
-                tail_changed = true;
-            }
-            if tail.preferred_withdraw_validator == Some(vote) {
-                tail.preferred_withdraw_validator = None;
-                tail_changed = true;
-            }
+            tail_changed = tail.forget_preferred_validator(&vote);
         } else if split_from.lamports().saturating_sub(withdraw_lamports) < required_lamports {
             log("Withdrawal would leave the stake account below rent and minimum delegation");
             return Err(StakePoolError::StakeLamportsNotEqualToMinimum.into());
@@ -300,17 +301,7 @@ pub fn process(
         )?;
     }
 
-    let pool = StakePoolHeader::load_mut(&mut pool_data)?;
-    let supply = pool
-        .pool_token_supply()
-        .checked_sub(burnt)
-        .ok_or(StakePoolError::CalculationFailure)?;
-    let total = pool
-        .total_lamports()
-        .checked_sub(withdraw_lamports)
-        .ok_or(StakePoolError::CalculationFailure)?;
-    pool.set_pool_token_supply(supply);
-    pool.set_total_lamports(total);
+    StakePoolHeader::load_mut(&mut pool_data)?.record_withdrawal(burnt, withdraw_lamports)?;
     if tail_changed {
         tail.encode(&mut pool_data)?;
     }

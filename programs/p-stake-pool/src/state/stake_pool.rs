@@ -99,6 +99,33 @@ impl StakePoolHeader {
     pub fn set_pool_token_supply(&mut self, value: u64) {
         self.pool_token_supply = value.to_le_bytes();
     }
+    /// Records a deposit: `minted` pool tokens for `lamports` entering the pool.
+    #[inline(always)]
+    pub fn record_deposit(&mut self, minted: u64, lamports: u64) -> Result<(), ProgramError> {
+        let supply = self.pool_token_supply().checked_add(minted);
+        let total = self.total_lamports().checked_add(lamports);
+        self.set_supply_and_total(supply, total)
+    }
+    /// Records a withdrawal: `burnt` pool tokens for `lamports` leaving the pool.
+    #[inline(always)]
+    pub fn record_withdrawal(&mut self, burnt: u64, lamports: u64) -> Result<(), ProgramError> {
+        let supply = self.pool_token_supply().checked_sub(burnt);
+        let total = self.total_lamports().checked_sub(lamports);
+        self.set_supply_and_total(supply, total)
+    }
+    #[inline(always)]
+    fn set_supply_and_total(
+        &mut self,
+        supply: Option<u64>,
+        total: Option<u64>,
+    ) -> Result<(), ProgramError> {
+        let (Some(supply), Some(total)) = (supply, total) else {
+            return Err(crate::error::StakePoolError::CalculationFailure.into());
+        };
+        self.set_pool_token_supply(supply);
+        self.set_total_lamports(total);
+        Ok(())
+    }
     #[inline(always)]
     pub fn last_update_epoch(&self) -> u64 {
         u64::from_le_bytes(self.last_update_epoch)
@@ -300,6 +327,22 @@ impl Writer<'_> {
 }
 
 impl StakePoolTail {
+    /// Clears every preference for `vote` (a validator leaving the pool can no longer take
+    /// pinned deposits or withdrawals); returns whether anything changed.
+    pub fn forget_preferred_validator(&mut self, vote: &Address) -> bool {
+        let mut changed = false;
+        for preferred in [
+            &mut self.preferred_deposit_validator,
+            &mut self.preferred_withdraw_validator,
+        ] {
+            if preferred.as_ref() == Some(vote) {
+                *preferred = None;
+                changed = true;
+            }
+        }
+        changed
+    }
+
     /// Decodes the tail from the whole account data.
     pub fn decode(account_data: &[u8]) -> Result<Self, ProgramError> {
         let mut reader = Reader {
