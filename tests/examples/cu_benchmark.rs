@@ -432,7 +432,7 @@ async fn main() {
         &pool.withdraw_authority,
         &user_stake.pubkey(),
         &payer.pubkey(),
-        &validator_stake_address(&pool, &votes[4]),
+        &pool.validator_stake(&votes[4]),
         &pool.reserve_stake,
         &user_tokens,
         &pool.manager_fee_account,
@@ -460,7 +460,7 @@ async fn main() {
         &pool.stake_pool.pubkey(),
         &pool.validator_list.pubkey(),
         &pool.withdraw_authority,
-        &validator_stake_address(&pool, &votes[2]),
+        &pool.validator_stake(&votes[2]),
         &receiver.pubkey(),
         &staker_user.pubkey(),
         &staker_user.pubkey(),
@@ -500,7 +500,7 @@ async fn main() {
         &pool.withdraw_authority,
         &second_stake.pubkey(),
         &payer.pubkey(),
-        &validator_stake_address(&pool, &votes[4]),
+        &pool.validator_stake(&votes[4]),
         &pool.reserve_stake,
         &user_tokens,
         &pool.manager_fee_account,
@@ -525,7 +525,7 @@ async fn main() {
         &pool.staker.pubkey(),
         &pool.withdraw_authority,
         &pool.validator_list.pubkey(),
-        &validator_stake_address(&pool, &votes[2]),
+        &pool.validator_stake(&votes[2]),
         &spl_stake_pool::find_transient_stake_program_address(
             &PROGRAM_ID,
             &votes[2],
@@ -550,11 +550,11 @@ async fn main() {
         &pool.withdraw_authority,
         &pool.validator_list.pubkey(),
         &pool.reserve_stake,
-        &validator_stake_address(&pool, &votes[2]),
-        &validator_stake_address(&pool, &votes[3]),
-        &validator_stake_address(&pool, &votes[5]),
-        &validator_stake_address(&pool, &votes[6]),
-        &validator_stake_address(&pool, &votes[7]),
+        &pool.validator_stake(&votes[2]),
+        &pool.validator_stake(&votes[3]),
+        &pool.validator_stake(&votes[5]),
+        &pool.validator_stake(&votes[6]),
+        &pool.validator_stake(&votes[7]),
         &votes[7],
         LAMPORTS_PER_SOL,
         0,
@@ -687,7 +687,7 @@ async fn lookup_scaling(env: &mut Env) -> String {
         &pool.withdraw_authority,
         &user_stake.pubkey(),
         &payer.pubkey(),
-        &validator_stake_address(&pool, &vote),
+        &pool.validator_stake(&vote),
         &pool.reserve_stake,
         &user_tokens,
         &pool.manager_fee_account,
@@ -709,7 +709,7 @@ async fn lookup_scaling(env: &mut Env) -> String {
         &pool.stake_pool.pubkey(),
         &pool.validator_list.pubkey(),
         &pool.withdraw_authority,
-        &validator_stake_address(&pool, &vote),
+        &pool.validator_stake(&vote),
         &receiver.pubkey(),
         &user.pubkey(),
         &user.pubkey(),
@@ -789,11 +789,4 @@ async fn lookup_scaling(env: &mut Env) -> String {
          validators as at one.\n"
     ));
     table
-}
-
-fn validator_stake_address(
-    pool: &Pool,
-    vote: &solana_sdk::pubkey::Pubkey,
-) -> solana_sdk::pubkey::Pubkey {
-    spl_stake_pool::find_stake_program_address(&PROGRAM_ID, vote, &pool.stake_pool.pubkey(), None).0
 }

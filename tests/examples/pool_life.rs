@@ -157,7 +157,7 @@ async fn main() {
                 &pool.withdraw_authority,
                 &dave_stake.pubkey(),
                 &payer.pubkey(),
-                &validator_stake(&pool, &votes[1]),
+                &pool.validator_stake(&votes[1]),
                 &pool.reserve_stake,
                 &dave_tokens,
                 &pool.manager_fee_account,
@@ -187,7 +187,7 @@ async fn main() {
                 &pool.stake_pool.pubkey(),
                 &pool.validator_list.pubkey(),
                 &pool.withdraw_authority,
-                &validator_stake(&pool, &votes[1]),
+                &pool.validator_stake(&votes[1]),
                 &receiver.pubkey(),
                 &dave.pubkey(),
                 &dave.pubkey(),
@@ -289,8 +289,4 @@ async fn main() {
     }
     let manager_tokens = env.token_balance(&pool.manager_fee_account).await;
     println!("manager holds {:.6} LST in fees", sol(manager_tokens));
-}
-
-fn validator_stake(pool: &Pool, vote: &Pubkey) -> Pubkey {
-    spl_stake_pool::find_stake_program_address(&PROGRAM_ID, vote, &pool.stake_pool.pubkey(), None).0
 }

@@ -760,6 +760,28 @@ impl Pool {
         }
     }
 
+    /// The pool's stake account for `vote` (no validator seed).
+    pub fn validator_stake(&self, vote: &Pubkey) -> Pubkey {
+        spl_stake_pool::find_stake_program_address(
+            &self.program_id,
+            vote,
+            &self.stake_pool.pubkey(),
+            None,
+        )
+        .0
+    }
+
+    /// The pool's transient stake account for `vote` and `seed`.
+    pub fn transient_stake(&self, vote: &Pubkey, seed: u64) -> Pubkey {
+        spl_stake_pool::find_transient_stake_program_address(
+            &self.program_id,
+            vote,
+            &self.stake_pool.pubkey(),
+            seed,
+        )
+        .0
+    }
+
     /// Every pool-owned account's address (for no-change snapshots).
     pub fn state_addresses(&self) -> Vec<Pubkey> {
         vec![
@@ -1073,4 +1095,18 @@ pub async fn assert_pool_invariants(env: &mut Env, pool: &Pool) {
         reserve - rent + validators,
         "total_lamports is not reserve - rent + validator stake"
     );
+}
+
+/// The fewest pool tokens whose stake withdrawal (after the stake withdrawal fee) is worth at
+/// least `lamports` at the pool's current rate.
+pub fn pool_tokens_worth(state: &spl_stake_pool::state::StakePool, lamports: u64) -> u64 {
+    let mut tokens =
+        (lamports as u128 * state.pool_token_supply as u128 / state.total_lamports as u128) as u64;
+    loop {
+        let fee = state.calc_pool_tokens_stake_withdrawal_fee(tokens).unwrap();
+        if state.calc_lamports_withdraw_amount(tokens - fee).unwrap() >= lamports {
+            return tokens;
+        }
+        tokens += 1;
+    }
 }

@@ -26,16 +26,6 @@ async fn epoch(env: &mut Env, twin: &Twin, votes: &[Pubkey]) {
     assert_pool_invariants(env, &twin.ours).await;
 }
 
-fn validator_stake(pool: &Pool, vote: &Pubkey) -> Pubkey {
-    spl_stake_pool::find_stake_program_address(
-        &pool.program_id,
-        vote,
-        &pool.stake_pool.pubkey(),
-        None,
-    )
-    .0
-}
-
 /// The transient account the pool's list records for `vote`.
 async fn transient_stakes(env: &mut Env, twin: &Twin, vote: &Pubkey) -> [Pubkey; 2] {
     let mut out = [Pubkey::default(); 2];
@@ -52,21 +42,6 @@ async fn transient_stakes(env: &mut Env, twin: &Twin, vote: &Pubkey) -> [Pubkey;
         .0;
     }
     out
-}
-
-/// Pool tokens whose withdrawal (after the stake withdrawal fee) is worth at least
-/// `lamports` and at most one pool token more.
-async fn tokens_worth(env: &mut Env, pool: &Pool, lamports: u64) -> u64 {
-    let state = spl_pool_state(env, pool).await;
-    let mut tokens =
-        (lamports as u128 * state.pool_token_supply as u128 / state.total_lamports as u128) as u64;
-    loop {
-        let fee = state.calc_pool_tokens_stake_withdrawal_fee(tokens).unwrap();
-        if state.calc_lamports_withdraw_amount(tokens - fee).unwrap() >= lamports {
-            return tokens;
-        }
-        tokens += 1;
-    }
 }
 
 async fn stake_in_and_out(token_program: Pubkey) {
@@ -163,13 +138,13 @@ async fn stake_in_and_out(token_program: Pubkey) {
         .unwrap();
     let tokens = 5 * LAMPORTS_PER_SOL;
     let refused = twin
-        .withdraw_stake(&mut env, alice, |p| validator_stake(p, &a), tokens, None)
+        .withdraw_stake(&mut env, alice, |p| p.validator_stake(&a), tokens, None)
         .await;
     assert_pool_error(
         refused.map(|_| ()),
         StakePoolError::IncorrectWithdrawVoteAddress,
     );
-    twin.withdraw_stake(&mut env, alice, |p| validator_stake(p, &b), tokens, None)
+    twin.withdraw_stake(&mut env, alice, |p| p.validator_stake(&b), tokens, None)
         .await
         .unwrap();
     twin.assert_same(&mut env).await;
@@ -189,7 +164,7 @@ async fn stake_in_and_out(token_program: Pubkey) {
         .withdraw_stake(
             &mut env,
             alice,
-            |p| validator_stake(p, &a),
+            |p| p.validator_stake(&a),
             tokens,
             Some(tokens * 2),
         )
@@ -198,7 +173,7 @@ async fn stake_in_and_out(token_program: Pubkey) {
     twin.withdraw_stake(
         &mut env,
         bob,
-        |p| validator_stake(p, &a),
+        |p| p.validator_stake(&a),
         tokens,
         Some(tokens / 2),
     )
@@ -219,7 +194,7 @@ async fn stake_in_and_out(token_program: Pubkey) {
     }
     twin.assert_same(&mut env).await;
     let refused = twin
-        .withdraw_stake(&mut env, alice, |p| validator_stake(p, &a), tokens, None)
+        .withdraw_stake(&mut env, alice, |p| p.validator_stake(&a), tokens, None)
         .await;
     assert_pool_error(
         refused.map(|_| ()),
@@ -246,20 +221,20 @@ async fn stake_in_and_out(token_program: Pubkey) {
 
     // A whole validator stake account at the minimum: taken at its exact value, the entry
     // is then ready for removal and cleaned up by the next update.
-    let whole = env.lamports(&validator_stake(&twin.ours, &a)).await;
+    let whole = env.lamports(&twin.ours.validator_stake(&a)).await;
     assert_eq!(
         whole,
-        env.lamports(&validator_stake(&twin.reference, &a)).await
+        env.lamports(&twin.reference.validator_stake(&a)).await
     );
-    let exact = tokens_worth(&mut env, &twin.ours, whole).await;
+    let exact = pool_tokens_worth(&spl_pool_state(&mut env, &twin.ours).await, whole);
     let too_much = twin
-        .withdraw_stake(&mut env, alice, |p| validator_stake(p, &a), exact * 2, None)
+        .withdraw_stake(&mut env, alice, |p| p.validator_stake(&a), exact * 2, None)
         .await;
     assert_pool_error(
         too_much.map(|_| ()),
         StakePoolError::StakeLamportsNotEqualToMinimum,
     );
-    twin.withdraw_stake(&mut env, alice, |p| validator_stake(p, &a), exact, None)
+    twin.withdraw_stake(&mut env, alice, |p| p.validator_stake(&a), exact, None)
         .await
         .unwrap();
     twin.assert_same(&mut env).await;

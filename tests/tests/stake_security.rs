@@ -5,22 +5,11 @@ use p_stake_pool_tests::{
     twin::{Side, Twin},
     *,
 };
-use solana_sdk::{pubkey::Pubkey, signature::Signer};
 use spl_stake_pool::{
     error::StakePoolError,
     instruction::PreferredValidatorType,
     state::{Fee, FeeType},
 };
-
-fn validator_stake(pool: &Pool, vote: &Pubkey) -> Pubkey {
-    spl_stake_pool::find_stake_program_address(
-        &pool.program_id,
-        vote,
-        &pool.stake_pool.pubkey(),
-        None,
-    )
-    .0
-}
 
 async fn settle(env: &mut Env, twin: &Twin, epochs: usize) {
     for _ in 0..epochs {
@@ -126,7 +115,7 @@ async fn split_stake_withdrawal_never_extracts_value() {
             tokens / parts
         };
         let accounts = twin
-            .withdraw_stake(&mut env, alice, |p| validator_stake(p, &vote), amount, None)
+            .withdraw_stake(&mut env, alice, |p| p.validator_stake(&vote), amount, None)
             .await
             .unwrap();
         received += env.lamports(&accounts[0]).await - env.rent_exempt(STAKE_ACCOUNT_LEN).await;
@@ -164,7 +153,7 @@ async fn everyone_can_exit_when_validators_sit_at_the_minimum() {
     // they arrive after the update).
     for side in [Side::Ours, Side::Reference] {
         for vote in &votes {
-            env.transfer(&validator_stake(twin.pool(side), vote), 1)
+            env.transfer(&twin.pool(side).validator_stake(vote), 1)
                 .await;
         }
     }
@@ -181,24 +170,15 @@ async fn everyone_can_exit_when_validators_sit_at_the_minimum() {
     .unwrap();
     twin.assert_same(&mut env).await;
     // A validator stake account can be taken whole at its value.
-    let whole = env.lamports(&validator_stake(&twin.ours, &votes[0])).await;
+    let whole = env.lamports(&twin.ours.validator_stake(&votes[0])).await;
+    // Tokens worth a lamport less than the whole account.
     let state = spl_pool_state(&mut env, &twin.ours).await;
-    let mut tokens =
-        (whole as u128 * state.pool_token_supply as u128 / state.total_lamports as u128) as u64;
-    while state
-        .calc_lamports_withdraw_amount(
-            tokens - state.calc_pool_tokens_stake_withdrawal_fee(tokens).unwrap(),
-        )
-        .unwrap()
-        < whole - 1
-    {
-        tokens += 1;
-    }
+    let tokens = pool_tokens_worth(&state, whole - 1);
     let outcome = twin
         .withdraw_stake(
             &mut env,
             alice,
-            |p| validator_stake(p, &votes[0]),
+            |p| p.validator_stake(&votes[0]),
             tokens,
             None,
         )
@@ -210,22 +190,14 @@ async fn everyone_can_exit_when_validators_sit_at_the_minimum() {
         StakePoolError::StakeLamportsNotEqualToMinimum,
     );
     twin.full_update(&mut env).await;
-    let whole = env.lamports(&validator_stake(&twin.ours, &votes[0])).await;
+    let whole = env.lamports(&twin.ours.validator_stake(&votes[0])).await;
     let state = spl_pool_state(&mut env, &twin.ours).await;
-    while state
-        .calc_lamports_withdraw_amount(
-            tokens - state.calc_pool_tokens_stake_withdrawal_fee(tokens).unwrap(),
-        )
-        .unwrap()
-        < whole
-    {
-        tokens += 1;
-    }
+    let tokens = pool_tokens_worth(&state, whole);
     let received = twin
         .withdraw_stake(
             &mut env,
             alice,
-            |p| validator_stake(p, &votes[0]),
+            |p| p.validator_stake(&votes[0]),
             tokens,
             None,
         )
@@ -235,7 +207,7 @@ async fn everyone_can_exit_when_validators_sit_at_the_minimum() {
     let rent = env.rent_exempt(STAKE_ACCOUNT_LEN).await;
     assert_eq!(env.lamports(&received[0]).await, whole + rent);
     assert!(env
-        .account(&validator_stake(&twin.ours, &votes[0]))
+        .account(&twin.ours.validator_stake(&votes[0]))
         .await
         .is_none());
     twin.assert_same(&mut env).await;
@@ -293,7 +265,7 @@ async fn preferred_validator_misuse_is_refused() {
         .withdraw_stake(
             &mut env,
             alice,
-            |p| validator_stake(p, &votes[1]),
+            |p| p.validator_stake(&votes[1]),
             3 * LAMPORTS_PER_SOL,
             None,
         )
@@ -305,7 +277,7 @@ async fn preferred_validator_misuse_is_refused() {
     twin.withdraw_stake(
         &mut env,
         alice,
-        |p| validator_stake(p, &votes[0]),
+        |p| p.validator_stake(&votes[0]),
         3 * LAMPORTS_PER_SOL,
         None,
     )

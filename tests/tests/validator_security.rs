@@ -61,26 +61,6 @@ fn crank(pool: &Pool, list: &spl_stake_pool::state::ValidatorList) -> Instructio
     .unwrap()
 }
 
-fn transient_address(pool: &Pool, vote: &Pubkey, seed: u64) -> Pubkey {
-    spl_stake_pool::find_transient_stake_program_address(
-        &pool.program_id,
-        vote,
-        &pool.stake_pool.pubkey(),
-        seed,
-    )
-    .0
-}
-
-fn validator_stake_address(pool: &Pool, vote: &Pubkey) -> Pubkey {
-    spl_stake_pool::find_stake_program_address(
-        &pool.program_id,
-        vote,
-        &pool.stake_pool.pubkey(),
-        None,
-    )
-    .0
-}
-
 /// A transient merged by the crank is emptied within the transaction. An attacker re-funds
 /// and re-initializes it with their own authorities in the same transaction and cranks again.
 /// Today's stake program refuses to re-initialize the emptied account, so the transaction
@@ -105,12 +85,12 @@ async fn hijack_transient_after_merge_is_ignored() {
     let mut watched = Vec::new();
     for side in [Side::Ours, Side::Reference] {
         watched.extend(twin.pool(side).state_addresses());
-        watched.push(transient_address(twin.pool(side), &votes[1], 5));
+        watched.push(twin.pool(side).transient_stake(&votes[1], 5));
     }
     let before = env.snapshot(&watched).await;
     let result = twin
         .run(&mut env, &[], |pool, side| {
-            let transient = transient_address(pool, &votes[1], 5);
+            let transient = pool.transient_stake(&votes[1], 5);
             vec![
                 crank(pool, &lists[side as usize]),
                 solana_system_interface::instruction::transfer(&payer.pubkey(), &transient, rent),
@@ -134,7 +114,7 @@ async fn hijack_transient_after_merge_is_ignored() {
 
     // The hijacked state itself: the live transient now answers to the attacker.
     for side in [Side::Ours, Side::Reference] {
-        let transient = transient_address(twin.pool(side), &votes[1], 5);
+        let transient = twin.pool(side).transient_stake(&votes[1], 5);
         let mut account = env.account(&transient).await.unwrap();
         account.data[12..44].copy_from_slice(attacker.pubkey().as_ref());
         account.data[44..76].copy_from_slice(attacker.pubkey().as_ref());
@@ -145,7 +125,7 @@ async fn hijack_transient_after_merge_is_ignored() {
     let list = spl_validator_list(&mut env, &twin.ours).await;
     assert_eq!(u64::from(list.validators[1].transient_stake_lamports), 0);
     for side in [Side::Ours, Side::Reference] {
-        let transient = transient_address(twin.pool(side), &votes[1], 5);
+        let transient = twin.pool(side).transient_stake(&votes[1], 5);
         let lamports = env.lamports(&transient).await;
         assert!(
             lamports > 10 * LAMPORTS_PER_SOL,
@@ -168,12 +148,12 @@ async fn stake_with_foreign_authority_or_lockup_is_not_counted() {
     // Written by hand: no instruction sequence the runtime allows produces these states.
     for side in [Side::Ours, Side::Reference] {
         let pool = twin.pool(side);
-        let stolen = validator_stake_address(pool, &votes[0]);
+        let stolen = pool.validator_stake(&votes[0]);
         let mut account = env.account(&stolen).await.unwrap();
         account.data[12..44].copy_from_slice(attacker.pubkey().as_ref());
         account.data[44..76].copy_from_slice(attacker.pubkey().as_ref());
         env.ctx.set_account(&stolen, &account.into());
-        let locked = validator_stake_address(pool, &votes[1]);
+        let locked = pool.validator_stake(&votes[1]);
         let mut account = env.account(&locked).await.unwrap();
         // Lockup: unix timestamp, epoch, custodian (bytes 76..124).
         account.data[84..92].copy_from_slice(&u64::MAX.to_le_bytes());
