@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the on-chain program to target/deploy/p_stake_pool.so.
-#   scripts/build-sbf.sh          SBPF v0 (classic relocatable ELF, loads on every cluster)
+#   scripts/build-sbf.sh          SBPF v0 (classic relocatable ELF, loads on every cluster;
+#                                 checked to run with and without stack-frame gaps)
 #   scripts/build-sbf.sh --v3     SBPF v3, written to target/deploy/v3/p_stake_pool.so
 # Uses Solana's `cargo build-sbf` when it is installed; otherwise the offline pipeline
 # (Debian rustc 1.96 + build-std + sbpf-linker on LLVM 23), installed by setup-toolchain.sh.
@@ -22,6 +23,7 @@ if [ -z "${P_STAKE_POOL_OFFLINE_SBF:-}" ] && cargo build-sbf --version >/dev/nul
     cargo build-sbf --manifest-path programs/p-stake-pool/Cargo.toml --arch v3 --sbf-out-dir target/deploy/v3
   else
     cargo build-sbf --manifest-path programs/p-stake-pool/Cargo.toml --sbf-out-dir target/deploy
+    python3 scripts/check-sbf.py target/deploy/p_stake_pool.so
   fi
   exit 0
 fi
@@ -65,3 +67,5 @@ SO=$(find "$BUILD_DIR" "$ROOT/programs/target/deploy" -maxdepth 3 -name p_stake_
 [ -n "$SO" ] || { echo "build-sbf: sbpf-linker produced no p_stake_pool.so" >&2; exit 1; }
 [ "$SO" -ef "$OUT/p_stake_pool.so" ] || cp "$SO" "$OUT/p_stake_pool.so"
 ls -l "$OUT/p_stake_pool.so"
+# A v0 binary that reaches above its frame pointer faults in mainnet's stack-frame gaps.
+python3 "$ROOT/scripts/check-sbf.py" "$OUT/p_stake_pool.so"

@@ -19,9 +19,8 @@
 //!
 //! Data: optional validator seed u32 (0 = no seed), always present in the encoding.
 
-use pinocchio::{
-    cpi::Signer, error::ProgramError, sysvars::clock::Clock, AccountView, Address, ProgramResult,
-};
+use crate::instruction::Invocation;
+use pinocchio::{cpi::Signer, error::ProgramError, sysvars::clock::Clock, ProgramResult};
 
 use super::{
     checks::{check_owner, check_program, check_reserve, check_staker, check_validator_list},
@@ -51,7 +50,13 @@ pub fn minimum_delegation(stake_program_minimum: u64) -> u64 {
     stake_program_minimum.max(MINIMUM_ACTIVE_STAKE)
 }
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     let mut reader = DataReader::new(data);
     let validator_seed = reader.u32()?;
     reader.finish()?;
@@ -153,22 +158,22 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
         stake_signer,
     )?;
     let authority_seeds = pda::withdraw_authority_seeds(stake_pool.address(), &bump);
-    cpi::stake::split(
-        reserve_stake,
-        validator_stake,
-        withdraw_authority,
-        required_lamports,
-        Signer::from(&authority_seeds),
-    )?;
-    cpi::stake::delegate(
-        validator_stake,
-        vote_account,
+    cpi::stake::Split {
+        stake: reserve_stake,
+        split_to: validator_stake,
+        authority: withdraw_authority,
+        lamports: required_lamports,
+    }
+    .invoke_signed(&[Signer::from(&authority_seeds)])?;
+    cpi::stake::Delegate {
+        stake: validator_stake,
+        vote: vote_account,
         clock,
         stake_history,
         stake_config,
-        withdraw_authority,
-        Signer::from(&authority_seeds),
-    )?;
+        authority: withdraw_authority,
+    }
+    .invoke_signed(&[Signer::from(&authority_seeds)])?;
 
     list.push(ValidatorStakeInfo::new_active(
         vote_account.address(),

@@ -93,14 +93,10 @@ pub fn manager_fee_account_usable(
     pool: &StakePoolHeader,
     manager_fee_account: &AccountView,
 ) -> Result<bool, ProgramError> {
-    let data = manager_fee_account.try_borrow()?;
-    Ok(check_manager_fee_account(
-        &data,
-        &manager_fee_account.owner(),
-        &pool.token_program_id,
-        &pool.pool_mint,
+    Ok(
+        check_manager_fee_account(manager_fee_account, &pool.token_program_id, &pool.pool_mint)
+            .is_ok(),
     )
-    .is_ok())
 }
 
 /// The staker must be the stored staker and must sign: only it moves stake between

@@ -7,7 +7,8 @@
 //!
 //! Data: none.
 
-use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
+use crate::instruction::Invocation;
+use pinocchio::{error::ProgramError, ProgramResult};
 
 use super::{
     checks::{check_owner, check_validator_list},
@@ -18,7 +19,13 @@ use crate::state::{
     validator_list::{StakeStatus, ValidatorList},
 };
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     DataReader::new(data).finish()?;
     let [stake_pool, validator_list, ..] = accounts else {
         return Err(ProgramError::NotEnoughAccountKeys);

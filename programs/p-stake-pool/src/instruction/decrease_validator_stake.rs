@@ -29,6 +29,7 @@
 //!
 //! Data: lamports u64, transient seed u64 (+ ephemeral seed u64 for tag 20).
 
+use crate::instruction::Invocation;
 use pinocchio::{
     cpi::Signer, error::ProgramError, sysvars::clock::Clock, AccountView, Address, ProgramResult,
 };
@@ -63,12 +64,13 @@ pub enum Variant {
     Additional,
 }
 
-pub fn process(
-    program_id: &Address,
-    accounts: &mut [AccountView],
-    data: &[u8],
-    variant: Variant,
-) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>, variant: Variant) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     let mut reader = DataReader::new(data);
     let lamports = reader.u64()?;
     let transient_seed = reader.u64()?;
@@ -248,19 +250,19 @@ pub fn process(
                     Signer::from(&authority_seeds),
                 )?;
             }
-            cpi::stake::split(
-                validator_stake,
-                ephemeral_stake,
-                withdraw_authority,
+            cpi::stake::Split {
+                stake: validator_stake,
+                split_to: ephemeral_stake,
+                authority: withdraw_authority,
                 lamports,
-                Signer::from(&authority_seeds),
-            )?;
-            cpi::stake::deactivate(
-                ephemeral_stake,
+            }
+            .invoke_signed(&[Signer::from(&authority_seeds)])?;
+            cpi::stake::Deactivate {
+                stake: ephemeral_stake,
                 clock,
-                withdraw_authority,
-                Signer::from(&authority_seeds),
-            )?;
+                authority: withdraw_authority,
+            }
+            .invoke_signed(&[Signer::from(&authority_seeds)])?;
             (ephemeral_stake, ephemeral_stake.lamports())
         }
         _ => (validator_stake, lamports),
@@ -277,14 +279,14 @@ pub fn process(
     if transient_exists {
         // Both deactivating since this epoch: the stake program merges them.
         let stake_history = stake_history.ok_or(StakePoolError::MissingRequiredSysvar)?;
-        cpi::stake::merge(
-            transient_stake,
+        cpi::stake::Merge {
+            destination: transient_stake,
             source,
             clock,
             stake_history,
-            withdraw_authority,
-            Signer::from(&authority_seeds),
-        )?;
+            authority: withdraw_authority,
+        }
+        .invoke_signed(&[Signer::from(&authority_seeds)])?;
     } else {
         let seed_bytes = transient_seed.to_le_bytes();
         let transient_seeds =
@@ -311,13 +313,13 @@ pub fn process(
                 )?;
             }
         }
-        cpi::stake::split(
-            source,
-            transient_stake,
-            withdraw_authority,
-            split_lamports,
-            Signer::from(&authority_seeds),
-        )?;
+        cpi::stake::Split {
+            stake: source,
+            split_to: transient_stake,
+            authority: withdraw_authority,
+            lamports: split_lamports,
+        }
+        .invoke_signed(&[Signer::from(&authority_seeds)])?;
         let still_delegated = {
             let transient_data = transient_stake.try_borrow()?;
             StakeAccount::load(&transient_data)
@@ -326,12 +328,12 @@ pub fn process(
                 .unwrap_or(false)
         };
         if still_delegated {
-            cpi::stake::deactivate(
-                transient_stake,
+            cpi::stake::Deactivate {
+                stake: transient_stake,
                 clock,
-                withdraw_authority,
-                Signer::from(&authority_seeds),
-            )?;
+                authority: withdraw_authority,
+            }
+            .invoke_signed(&[Signer::from(&authority_seeds)])?;
         }
     }
 
@@ -371,13 +373,13 @@ fn fund_rent_from_reserve(
     let stake_history = accounts
         .stake_history
         .ok_or(StakePoolError::MissingRequiredSysvar)?;
-    cpi::stake::withdraw(
-        reserve_stake,
-        stake,
-        accounts.clock,
+    cpi::stake::Withdraw {
+        stake: reserve_stake,
+        recipient: stake,
+        clock: accounts.clock,
         stake_history,
-        accounts.withdraw_authority,
-        required,
-        signer,
-    )
+        authority: accounts.withdraw_authority,
+        lamports: required,
+    }
+    .invoke_signed(&[signer])
 }

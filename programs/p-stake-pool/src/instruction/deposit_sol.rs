@@ -15,7 +15,8 @@
 //!
 //! Data: lamports u64 (and, for the slippage variant, minimum pool tokens out u64).
 
-use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
+use crate::instruction::Invocation;
+use pinocchio::{error::ProgramError, ProgramResult};
 
 use super::{
     checks::{check_funding_authority, check_owner, check_pool_mint, check_program, check_reserve},
@@ -30,12 +31,13 @@ use crate::{
     sysvar,
 };
 
-pub fn process(
-    program_id: &Address,
-    accounts: &mut [AccountView],
-    data: &[u8],
-    with_slippage: bool,
-) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>, with_slippage: bool) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     let mut reader = DataReader::new(data);
     let lamports = reader.u64()?;
     let minimum_pool_tokens_out = if with_slippage {

@@ -30,11 +30,12 @@
 //! by the validator's list index as a u32 (our extension: lookups in constant time instead of a
 //! scan of the list; SPL clients do not send it).
 
+use crate::instruction::Invocation;
 use pinocchio::{
     cpi::{Seed, Signer},
     error::ProgramError,
     sysvars::clock::Clock,
-    AccountView, Address, ProgramResult,
+    Address, ProgramResult,
 };
 
 use super::{
@@ -54,12 +55,13 @@ use crate::{
     },
 };
 
-pub fn process(
-    program_id: &Address,
-    accounts: &mut [AccountView],
-    data: &[u8],
-    with_slippage: bool,
-) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>, with_slippage: bool) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     let mut reader = DataReader::new(data);
     let minimum_pool_tokens_out = if with_slippage {
         Some(reader.u64()?)
@@ -169,37 +171,37 @@ pub fn process(
     ];
     for kind in [StakeAuthority::Staker, StakeAuthority::Withdrawer] {
         if *deposit_authority.address() == default_deposit_authority {
-            cpi::stake::authorize(
-                user_stake,
+            cpi::stake::Authorize {
+                stake: user_stake,
                 clock,
-                deposit_authority,
-                withdraw_authority.address(),
+                authority: deposit_authority,
+                new_authority: withdraw_authority.address(),
                 kind,
-                &[Signer::from(&deposit_seeds)],
-            )?;
+            }
+            .invoke_signed(&[Signer::from(&deposit_seeds)])?;
         } else {
             // A custom authority signs the transaction itself.
-            cpi::stake::authorize(
-                user_stake,
+            cpi::stake::Authorize {
+                stake: user_stake,
                 clock,
-                deposit_authority,
-                withdraw_authority.address(),
+                authority: deposit_authority,
+                new_authority: withdraw_authority.address(),
                 kind,
-                &[],
-            )?;
+            }
+            .invoke_signed(&[])?;
         }
     }
     let authority_seeds = pda::withdraw_authority_seeds(&pool_address, &bump);
     // The stake program refuses anything that cannot merge: inactive, activating, delegated to
     // another validator, other lockup.
-    cpi::stake::merge(
-        validator_stake,
-        user_stake,
+    cpi::stake::Merge {
+        destination: validator_stake,
+        source: user_stake,
         clock,
         stake_history,
-        withdraw_authority,
-        Signer::from(&authority_seeds),
-    )?;
+        authority: withdraw_authority,
+    }
+    .invoke_signed(&[Signer::from(&authority_seeds)])?;
 
     // What arrived, measured on the validator stake: its delegation grew by the deposited
     // stake; every other lamport (the user account's rent and any extra) is undelegated.
@@ -253,15 +255,15 @@ pub fn process(
     )?;
     // Undelegated lamports belong in the reserve, where they count as SOL.
     if sol_deposit > 0 {
-        cpi::stake::withdraw(
-            validator_stake,
-            reserve_stake,
+        cpi::stake::Withdraw {
+            stake: validator_stake,
+            recipient: reserve_stake,
             clock,
             stake_history,
-            withdraw_authority,
-            sol_deposit,
-            Signer::from(&authority_seeds),
-        )?;
+            authority: withdraw_authority,
+            lamports: sol_deposit,
+        }
+        .invoke_signed(&[Signer::from(&authority_seeds)])?;
     }
 
     // Undelegated lamports count as if they had been sent to the reserve.

@@ -29,9 +29,8 @@
 //!
 //! Data: lamports u64, transient seed u64 (+ ephemeral seed u64 for tag 19).
 
-use pinocchio::{
-    cpi::Signer, error::ProgramError, sysvars::clock::Clock, AccountView, Address, ProgramResult,
-};
+use crate::instruction::Invocation;
+use pinocchio::{cpi::Signer, error::ProgramError, sysvars::clock::Clock, ProgramResult};
 
 use super::{
     add_validator_to_pool::minimum_delegation,
@@ -55,12 +54,13 @@ use crate::{
 /// The stake program's `InsufficientDelegation` error, which the reference returns here.
 const STAKE_ERROR_INSUFFICIENT_DELEGATION: u32 = 12;
 
-pub fn process(
-    program_id: &Address,
-    accounts: &mut [AccountView],
-    data: &[u8],
-    additional: bool,
-) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>, additional: bool) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     let mut reader = DataReader::new(data);
     let lamports = reader.u64()?;
     let transient_seed = reader.u64()?;
@@ -219,22 +219,22 @@ pub fn process(
                 STAKE_ACCOUNT_LEN as u64,
                 Signer::from(&ephemeral_seeds),
             )?;
-            cpi::stake::split(
-                reserve_stake,
-                ephemeral_stake,
-                withdraw_authority,
-                total_lamports,
-                Signer::from(&authority_seeds),
-            )?;
-            cpi::stake::delegate(
-                ephemeral_stake,
-                vote_account,
+            cpi::stake::Split {
+                stake: reserve_stake,
+                split_to: ephemeral_stake,
+                authority: withdraw_authority,
+                lamports: total_lamports,
+            }
+            .invoke_signed(&[Signer::from(&authority_seeds)])?;
+            cpi::stake::Delegate {
+                stake: ephemeral_stake,
+                vote: vote_account,
                 clock,
                 stake_history,
                 stake_config,
-                withdraw_authority,
-                Signer::from(&authority_seeds),
-            )?;
+                authority: withdraw_authority,
+            }
+            .invoke_signed(&[Signer::from(&authority_seeds)])?;
             ephemeral_stake
         }
         _ => reserve_stake,
@@ -250,14 +250,14 @@ pub fn process(
 
     if transient_exists {
         // Both activating toward the same validator this epoch: the stake program merges them.
-        cpi::stake::merge(
-            transient_stake,
+        cpi::stake::Merge {
+            destination: transient_stake,
             source,
             clock,
             stake_history,
-            withdraw_authority,
-            Signer::from(&authority_seeds),
-        )?;
+            authority: withdraw_authority,
+        }
+        .invoke_signed(&[Signer::from(&authority_seeds)])?;
     } else {
         let seed_bytes = transient_seed.to_le_bytes();
         let transient_seeds =
@@ -267,13 +267,13 @@ pub fn process(
             STAKE_ACCOUNT_LEN as u64,
             Signer::from(&transient_seeds),
         )?;
-        cpi::stake::split(
-            source,
-            transient_stake,
-            withdraw_authority,
-            total_lamports,
-            Signer::from(&authority_seeds),
-        )?;
+        cpi::stake::Split {
+            stake: source,
+            split_to: transient_stake,
+            authority: withdraw_authority,
+            lamports: total_lamports,
+        }
+        .invoke_signed(&[Signer::from(&authority_seeds)])?;
         // Split from the reserve, the transient is only initialized; split from the
         // ephemeral, it is already delegated this epoch.
         let needs_delegation = {
@@ -284,15 +284,15 @@ pub fn process(
                 .unwrap_or(false)
         };
         if needs_delegation {
-            cpi::stake::delegate(
-                transient_stake,
-                vote_account,
+            cpi::stake::Delegate {
+                stake: transient_stake,
+                vote: vote_account,
                 clock,
                 stake_history,
                 stake_config,
-                withdraw_authority,
-                Signer::from(&authority_seeds),
-            )?;
+                authority: withdraw_authority,
+            }
+            .invoke_signed(&[Signer::from(&authority_seeds)])?;
         }
     }
 

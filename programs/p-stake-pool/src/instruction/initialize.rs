@@ -14,7 +14,8 @@
 //!
 //! Data: epoch fee, withdrawal fee, deposit fee (each `Fee`), referral fee u8, max validators u32.
 
-use pinocchio::{cpi::Signer, error::ProgramError, AccountView, Address, ProgramResult};
+use crate::instruction::Invocation;
+use pinocchio::{cpi::Signer, error::ProgramError, ProgramResult};
 
 use super::{checks::check_owner, DataReader};
 use crate::{
@@ -37,7 +38,13 @@ use crate::{
 /// Pool tokens carry SOL's 9 decimals so one token starts at one SOL.
 const POOL_MINT_DECIMALS: u8 = 9;
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     let mut reader = DataReader::new(data);
     let epoch_fee = reader.fee()?;
     let withdrawal_fee = reader.fee()?;
@@ -162,15 +169,11 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
         }
     }
 
-    {
-        let data = manager_fee_account.try_borrow()?;
-        check_manager_fee_account(
-            &data,
-            &manager_fee_account.owner(),
-            token_program.address(),
-            pool_mint.address(),
-        )?;
-    }
+    check_manager_fee_account(
+        manager_fee_account,
+        token_program.address(),
+        pool_mint.address(),
+    )?;
 
     if !reserve_stake.owned_by(&STAKE_PROGRAM) {
         log("Reserve stake account not owned by stake program");
@@ -201,14 +204,14 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
     if reserve_excess > 0 {
         let bump = [withdraw_bump];
         let seeds = pda::withdraw_authority_seeds(stake_pool.address(), &bump);
-        cpi::token::mint_to(
+        cpi::token::MintTo {
             token_program,
-            pool_mint,
-            manager_fee_account,
-            withdraw_authority,
-            reserve_excess,
-            Signer::from(&seeds),
-        )?;
+            mint: pool_mint,
+            destination: manager_fee_account,
+            mint_authority: withdraw_authority,
+            amount: reserve_excess,
+        }
+        .invoke_signed(&[Signer::from(&seeds)])?;
     }
 
     ValidatorList::load(&mut validator_list.try_borrow_mut()?)?.initialize(max_validators);

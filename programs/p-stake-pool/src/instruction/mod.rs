@@ -22,9 +22,20 @@ pub mod update_validator_list_balance;
 pub mod withdraw_sol;
 pub mod withdraw_stake;
 
-use pinocchio::error::ProgramError;
+use pinocchio::{error::ProgramError, AccountView, Address};
 
 use crate::math::Fee;
+
+/// One invocation of the program: its own id, the accounts and the instruction data after
+/// the tag. Each instruction's `process` takes it as one struct (passed by reference in the
+/// machine code) and is never inlined, so every instruction runs in its own 4 KiB stack frame
+/// and no call takes more than the five arguments SBPF v0 passes in registers (a sixth would
+/// go through the stack, which faults in mainnet's stack-frame gaps; see `cpi::stake`).
+pub struct Invocation<'a> {
+    pub program_id: &'a Address,
+    pub accounts: &'a mut [AccountView],
+    pub data: &'a [u8],
+}
 
 /// Instruction tags (the first byte of instruction data).
 pub mod tag {

@@ -14,9 +14,8 @@
 //!
 //! Data: none.
 
-use pinocchio::{
-    cpi::Signer, error::ProgramError, sysvars::clock::Clock, AccountView, Address, ProgramResult,
-};
+use crate::instruction::Invocation;
+use pinocchio::{cpi::Signer, error::ProgramError, sysvars::clock::Clock, Address, ProgramResult};
 
 use super::{
     checks::{check_owner, check_program, check_staker, check_validator_list},
@@ -35,7 +34,13 @@ use crate::{
     },
 };
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     DataReader::new(data).finish()?;
     let [stake_pool, staker, withdraw_authority, validator_list, validator_stake, transient_stake, clock, stake_program, ..] =
         accounts
@@ -123,12 +128,12 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
         };
         drop(transient_data);
         if must_deactivate {
-            cpi::stake::deactivate(
-                transient_stake,
+            cpi::stake::Deactivate {
+                stake: transient_stake,
                 clock,
-                withdraw_authority,
-                Signer::from(&authority_seeds),
-            )?;
+                authority: withdraw_authority,
+            }
+            .invoke_signed(&[Signer::from(&authority_seeds)])?;
         }
         StakeStatus::DeactivatingAll
     } else {
@@ -137,12 +142,12 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
 
     // Stake force-deactivated (e.g. deactivate-delinquent) needs no second deactivation.
     if !stake_already_deactivating {
-        cpi::stake::deactivate(
-            validator_stake,
+        cpi::stake::Deactivate {
+            stake: validator_stake,
             clock,
-            withdraw_authority,
-            Signer::from(&authority_seeds),
-        )?;
+            authority: withdraw_authority,
+        }
+        .invoke_signed(&[Signer::from(&authority_seeds)])?;
     }
     entry.set_status(new_status);
 

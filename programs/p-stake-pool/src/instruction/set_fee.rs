@@ -11,7 +11,8 @@
 //! percentage points per change. Deposit and referral fees apply at once: depositors protect
 //! themselves with the `*WithSlippage` instructions.
 
-use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
+use crate::instruction::Invocation;
+use pinocchio::{error::ProgramError, ProgramResult};
 
 use super::{
     checks::{check_manager, check_owner},
@@ -84,7 +85,13 @@ fn check_withdrawal_fee_increase(new_fee: &Fee, current: &Fee) -> Result<(), Pro
     }
 }
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     let change = FeeChange::parse(data)?;
     let [stake_pool, manager, ..] = accounts else {
         return Err(ProgramError::NotEnoughAccountKeys);

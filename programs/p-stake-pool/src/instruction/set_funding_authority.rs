@@ -8,7 +8,8 @@
 //!
 //! Data: funding type u8 (0 stake deposit, 1 SOL deposit, 2 SOL withdraw).
 
-use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
+use crate::instruction::Invocation;
+use pinocchio::{error::ProgramError, ProgramResult};
 
 use super::{
     checks::{check_manager, check_owner},
@@ -23,7 +24,13 @@ const STAKE_DEPOSIT: u8 = 0;
 const SOL_DEPOSIT: u8 = 1;
 const SOL_WITHDRAW: u8 = 2;
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     let mut reader = DataReader::new(data);
     let funding_type = reader.u8()?;
     if funding_type > SOL_WITHDRAW {

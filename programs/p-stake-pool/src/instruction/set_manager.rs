@@ -8,7 +8,8 @@
 //!
 //! Data: none.
 
-use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
+use crate::instruction::Invocation;
+use pinocchio::{error::ProgramError, ProgramResult};
 
 use super::{
     checks::{check_manager, check_owner},
@@ -23,7 +24,13 @@ use crate::{
     },
 };
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     DataReader::new(data).finish()?;
     let [stake_pool, manager, new_manager, new_manager_fee_account, ..] = accounts else {
         return Err(ProgramError::NotEnoughAccountKeys);
@@ -46,10 +53,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
             return Err(StakePoolError::SignatureMissing.into());
         }
         // The new fee account must be able to receive fees in the pool token.
-        let fee_data = new_manager_fee_account.try_borrow()?;
         check_manager_fee_account(
-            &fee_data,
-            &new_manager_fee_account.owner(),
+            new_manager_fee_account,
             &pool.token_program_id,
             &pool.pool_mint,
         )?;

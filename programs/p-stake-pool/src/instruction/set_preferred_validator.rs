@@ -10,7 +10,8 @@
 //! Data: validator type u8 (0 = deposit, 1 = withdraw), optional vote account (Borsh
 //! `Option<Pubkey>`).
 
-use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
+use crate::instruction::Invocation;
+use pinocchio::{error::ProgramError, ProgramResult};
 
 use super::{
     checks::{check_owner, check_staker, check_validator_list},
@@ -26,7 +27,13 @@ use crate::{
     },
 };
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     let mut reader = DataReader::new(data);
     let for_withdrawals = match reader.u8()? {
         0 => false,

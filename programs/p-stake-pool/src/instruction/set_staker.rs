@@ -7,7 +7,8 @@
 //!
 //! Data: none.
 
-use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
+use crate::instruction::Invocation;
+use pinocchio::{error::ProgramError, ProgramResult};
 
 use super::{checks::check_owner, DataReader};
 use crate::{
@@ -15,7 +16,13 @@ use crate::{
     state::stake_pool::{load_pool, StakePoolHeader},
 };
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     DataReader::new(data).finish()?;
     let [stake_pool, authority, new_staker, ..] = accounts else {
         return Err(ProgramError::NotEnoughAccountKeys);

@@ -13,7 +13,8 @@
 //!
 //! Data: none.
 
-use pinocchio::{cpi::Signer, error::ProgramError, AccountView, Address, ProgramResult};
+use crate::instruction::Invocation;
+use pinocchio::{cpi::Signer, error::ProgramError, ProgramResult};
 
 use super::{
     checks::{
@@ -33,7 +34,13 @@ use crate::{
     sysvar,
 };
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     DataReader::new(data).finish()?;
     let [stake_pool, withdraw_authority, validator_list, reserve_stake, manager_fee_account, pool_mint, token_program, ..] =
         accounts
@@ -119,14 +126,14 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) 
     if fee > 0 {
         let bump = [bump];
         let seeds = pda::withdraw_authority_seeds(stake_pool.address(), &bump);
-        cpi::token::mint_to(
+        cpi::token::MintTo {
             token_program,
-            pool_mint,
-            manager_fee_account,
-            withdraw_authority,
-            fee,
-            Signer::from(&seeds),
-        )?;
+            mint: pool_mint,
+            destination: manager_fee_account,
+            mint_authority: withdraw_authority,
+            amount: fee,
+        }
+        .invoke_signed(&[Signer::from(&seeds)])?;
     }
 
     // The supply is re-read from the mint, the single source of truth for tokens in

@@ -11,7 +11,8 @@
 //!
 //! Data: name, symbol, uri (Borsh strings).
 
-use pinocchio::{cpi::Signer, error::ProgramError, AccountView, Address, ProgramResult};
+use crate::instruction::Invocation;
+use pinocchio::{cpi::Signer, error::ProgramError, ProgramResult};
 
 use super::{
     checks::{check_manager, check_owner, check_program},
@@ -25,7 +26,13 @@ use crate::{
     state::{stake_pool::load_pool, AccountType},
 };
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     let mut reader = DataReader::new(data);
     let strings = [
         reader.encoded_string()?,

@@ -21,6 +21,7 @@
 //! epoch. Accounts that are not at the entry's PDAs are skipped, and stake the pool does not
 //! fully control (other authorities, other lockup, delegated elsewhere) is never counted.
 
+use crate::instruction::Invocation;
 use pinocchio::{
     cpi::{Seed, Signer},
     error::ProgramError,
@@ -45,7 +46,13 @@ use crate::{
     sysvar,
 };
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     let mut reader = DataReader::new(data);
     let start_index = reader.u32()?;
     let no_merge = reader.bool()?;
@@ -144,14 +151,14 @@ impl Crank<'_> {
     /// `source` into `destination`, signed by the withdraw authority.
     fn merge(&self, destination: &AccountView, source: &AccountView) -> ProgramResult {
         let seeds = self.signer_seeds();
-        cpi::stake::merge(
+        cpi::stake::Merge {
             destination,
             source,
-            self.clock,
-            self.stake_history,
-            self.withdraw_authority,
-            Signer::from(&seeds),
-        )
+            clock: self.clock,
+            stake_history: self.stake_history,
+            authority: self.withdraw_authority,
+        }
+        .invoke_signed(&[Signer::from(&seeds)])
     }
 
     fn update_entry(
@@ -230,12 +237,12 @@ impl Crank<'_> {
                         } else if still_delegated {
                             // The validator is being removed: its transient must come home.
                             let seeds = self.signer_seeds();
-                            cpi::stake::deactivate(
-                                transient_stake,
-                                self.clock,
-                                self.withdraw_authority,
-                                Signer::from(&seeds),
-                            )?;
+                            cpi::stake::Deactivate {
+                                stake: transient_stake,
+                                clock: self.clock,
+                                authority: self.withdraw_authority,
+                            }
+                            .invoke_signed(&[Signer::from(&seeds)])?;
                         }
                     }
                     transient_stake_lamports = transient_stake.lamports();
@@ -271,15 +278,15 @@ impl Crank<'_> {
                         .saturating_sub(stake_rent);
                     if excess > 0 {
                         let seeds = self.signer_seeds();
-                        cpi::stake::withdraw(
-                            validator_stake,
-                            self.reserve_stake,
-                            self.clock,
-                            self.stake_history,
-                            self.withdraw_authority,
-                            excess,
-                            Signer::from(&seeds),
-                        )?;
+                        cpi::stake::Withdraw {
+                            stake: validator_stake,
+                            recipient: self.reserve_stake,
+                            clock: self.clock,
+                            stake_history: self.stake_history,
+                            authority: self.withdraw_authority,
+                            lamports: excess,
+                        }
+                        .invoke_signed(&[Signer::from(&seeds)])?;
                     }
                     match status {
                         StakeStatus::Active => active_stake_lamports = validator_stake.lamports(),

@@ -18,7 +18,8 @@
 //!
 //! Data: pool tokens u64 (and, for the slippage variant, minimum lamports out u64).
 
-use pinocchio::{cpi::Signer, error::ProgramError, AccountView, Address, ProgramResult};
+use crate::instruction::Invocation;
+use pinocchio::{cpi::Signer, error::ProgramError, ProgramResult};
 
 use super::{
     checks::{
@@ -36,12 +37,13 @@ use crate::{
     sysvar,
 };
 
-pub fn process(
-    program_id: &Address,
-    accounts: &mut [AccountView],
-    data: &[u8],
-    with_slippage: bool,
-) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>, with_slippage: bool) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     let mut reader = DataReader::new(data);
     let pool_tokens = reader.u64()?;
     let minimum_lamports_out = if with_slippage {
@@ -125,35 +127,37 @@ pub fn process(
         return Err(StakePoolError::SolWithdrawalTooLarge.into());
     }
 
-    cpi::token::burn(
+    cpi::token::Burn {
         token_program,
-        burn_from,
-        pool_mint,
-        user_transfer_authority,
-        burnt,
-    )?;
+        account: burn_from,
+        mint: pool_mint,
+        authority: user_transfer_authority,
+        amount: burnt,
+    }
+    .invoke()?;
     if fee > 0 {
-        cpi::token::transfer_checked(
+        cpi::token::TransferChecked {
             token_program,
-            burn_from,
-            pool_mint,
-            manager_fee_account,
-            user_transfer_authority,
-            fee,
+            source: burn_from,
+            mint: pool_mint,
+            destination: manager_fee_account,
+            authority: user_transfer_authority,
+            amount: fee,
             decimals,
-        )?;
+        }
+        .invoke()?;
     }
     let bump = [bump];
     let seeds = pda::withdraw_authority_seeds(stake_pool.address(), &bump);
-    cpi::stake::withdraw(
-        reserve_stake,
-        destination,
+    cpi::stake::Withdraw {
+        stake: reserve_stake,
+        recipient: destination,
         clock,
         stake_history,
-        withdraw_authority,
-        withdraw_lamports,
-        Signer::from(&seeds),
-    )?;
+        authority: withdraw_authority,
+        lamports: withdraw_lamports,
+    }
+    .invoke_signed(&[Signer::from(&seeds)])?;
 
     StakePoolHeader::load_mut(&mut stake_pool.try_borrow_mut()?)?
         .record_withdrawal(burnt, withdraw_lamports)

@@ -35,9 +35,8 @@
 //! followed by the list index of the validator split from as a u32 (our extension, see
 //! `DepositStake`).
 
-use pinocchio::{
-    cpi::Signer, error::ProgramError, sysvars::clock::Clock, AccountView, Address, ProgramResult,
-};
+use crate::instruction::Invocation;
+use pinocchio::{cpi::Signer, error::ProgramError, sysvars::clock::Clock, Address, ProgramResult};
 
 use super::{
     add_validator_to_pool::minimum_delegation,
@@ -70,12 +69,13 @@ enum Source {
     WholeValidator,
 }
 
-pub fn process(
-    program_id: &Address,
-    accounts: &mut [AccountView],
-    data: &[u8],
-    with_slippage: bool,
-) -> ProgramResult {
+#[inline(never)]
+pub fn process(invocation: Invocation<'_>, with_slippage: bool) -> ProgramResult {
+    let Invocation {
+        program_id,
+        accounts,
+        data,
+    } = invocation;
     let mut reader = DataReader::new(data);
     let pool_tokens = reader.u64()?;
     let minimum_lamports_out = if with_slippage {
@@ -264,41 +264,43 @@ pub fn process(
         }
     }
 
-    cpi::token::burn(
+    cpi::token::Burn {
         token_program,
-        burn_from,
-        pool_mint,
-        user_transfer_authority,
-        burnt,
-    )?;
+        account: burn_from,
+        mint: pool_mint,
+        authority: user_transfer_authority,
+        amount: burnt,
+    }
+    .invoke()?;
     let authority_seeds = pda::withdraw_authority_seeds(&pool_address, &bump);
-    cpi::stake::split(
-        split_from,
+    cpi::stake::Split {
+        stake: split_from,
         split_to,
-        withdraw_authority,
-        withdraw_lamports,
-        Signer::from(&authority_seeds),
-    )?;
+        authority: withdraw_authority,
+        lamports: withdraw_lamports,
+    }
+    .invoke_signed(&[Signer::from(&authority_seeds)])?;
     for kind in [StakeAuthority::Staker, StakeAuthority::Withdrawer] {
-        cpi::stake::authorize(
-            split_to,
+        cpi::stake::Authorize {
+            stake: split_to,
             clock,
-            withdraw_authority,
-            user_stake_authority.address(),
+            authority: withdraw_authority,
+            new_authority: user_stake_authority.address(),
             kind,
-            &[Signer::from(&authority_seeds)],
-        )?;
+        }
+        .invoke_signed(&[Signer::from(&authority_seeds)])?;
     }
     if fee > 0 {
-        cpi::token::transfer_checked(
+        cpi::token::TransferChecked {
             token_program,
-            burn_from,
-            pool_mint,
-            manager_fee_account,
-            user_transfer_authority,
-            fee,
+            source: burn_from,
+            mint: pool_mint,
+            destination: manager_fee_account,
+            authority: user_transfer_authority,
+            amount: fee,
             decimals,
-        )?;
+        }
+        .invoke()?;
     }
 
     StakePoolHeader::load_mut(&mut pool_data)?.record_withdrawal(burnt, withdraw_lamports)?;

@@ -1,7 +1,7 @@
 //! Views of SPL Token / Token-2022 mints and token accounts, validated the way
 //! `StateWithExtensions::unpack` validates them, plus the extension allow-lists a pool applies.
 
-use pinocchio::{error::ProgramError, Address};
+use pinocchio::{error::ProgramError, AccountView, Address};
 
 use crate::error::StakePoolError;
 
@@ -215,13 +215,13 @@ impl<'a> TokenAccount<'a> {
 /// usable (not frozen), of the pool mint, with only harmless extensions. A fee account that
 /// fails it never blocks users: withdrawals skip the fee and updates skip the epoch fee.
 pub fn check_manager_fee_account(
-    data: &[u8],
-    owner: &Address,
+    fee_account: &AccountView,
     token_program: &Address,
     pool_mint: &Address,
 ) -> Result<(), ProgramError> {
-    let account = TokenAccount::load(data)?;
-    if owner != token_program || !account.is_usable() || account.mint() != pool_mint {
+    let data = fee_account.try_borrow()?;
+    let account = TokenAccount::load(&data)?;
+    if !fee_account.owned_by(token_program) || !account.is_usable() || account.mint() != pool_mint {
         return Err(StakePoolError::InvalidFeeAccount.into());
     }
     check_extensions(

@@ -285,6 +285,9 @@ impl<'a> ValidatorList<'a> {
 
     /// The entry for `vote_account`, looked at `hint` first (an index the caller claims it
     /// sits at): constant cost when the hint is right, the scan when it is wrong or absent.
+    /// Inlined: as a call it would take six machine arguments, one more than SBPF v0 passes
+    /// in registers (see `cpi::stake`).
+    #[inline(always)]
     pub fn find_mut_hinted(
         &mut self,
         vote_account: &Address,
