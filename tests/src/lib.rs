@@ -52,7 +52,8 @@ pub fn manifest_dir() -> String {
 pub enum FeatureProfile {
     /// Exactly mainnet-beta's active features (`tests/data/mainnet-features.tsv`).
     Mainnet,
-    /// Every feature agave-feature-set knows (solana-program-test's default).
+    /// Every feature agave-feature-set knows (solana-program-test's default), except the
+    /// Alpenglow consensus switch, which a test genesis never turns on.
     All,
 }
 
@@ -365,10 +366,15 @@ impl Env {
             if !self.epoch_rewards_active().await {
                 return;
             }
-            let slot = self.ctx.banks_client.get_root_slot().await.unwrap();
-            self.ctx.warp_to_slot(slot + 1).unwrap();
+            self.next_slot().await;
         }
         panic!("epoch rewards period did not end");
+    }
+
+    /// Moves the bank one slot on (a program deployed in this slot runs from the next).
+    pub async fn next_slot(&mut self) {
+        let slot = self.ctx.banks_client.get_root_slot().await.unwrap();
+        self.ctx.warp_to_slot(slot + 1).unwrap();
     }
 
     /// A vote account (node = a fresh identity) with `commission` percent, ready to earn
