@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Sets everything up on a fresh Debian machine and runs every test:
-#   toolchain -> SBF build (v0) -> reproducible-build check -> program unit and property
-#   tests -> integration tests in a solana-program-test bank (v0 .so, then v3 .so) -> CU benchmark.
+#   toolchain -> SBF builds (v0, checked to run with stack-frame gaps; v3) -> reproducible-build
+#   check -> program unit and property tests -> integration suites for each build (v0, v3) on
+#   each feature profile (mainnet-beta's active set, then every feature) -> the pool-life demo
+#   on mainnet's set for each build -> CU benchmark (benchmarks/cu.md).
 # Builds are cached under $HOME/.cache/p-stake-pool so repeated runs are fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 CACHE=${P_STAKE_POOL_CACHE:-$HOME/.cache/p-stake-pool}
 mkdir -p "$CACHE"
+started=$SECONDS
+step() { echo "== [$((SECONDS - started)) s] $*"; }
 
+step "toolchain"
 ./scripts/setup-toolchain.sh
+step "SBF builds"
 ./scripts/build-sbf.sh
 
 # Two builds of the same source must give the same bytes (fresh target directory).
@@ -18,14 +24,27 @@ cp target/deploy/p_stake_pool.so "$CACHE/first.so"
 SBF_TARGET_DIR="$CACHE/target-sbf-repro" ./scripts/build-sbf.sh
 cmp "$CACHE/first.so" target/deploy/p_stake_pool.so
 echo "reproducible build: ok ($(sha256sum target/deploy/p_stake_pool.so | cut -c1-16))"
-grep -q "BEGIN SECURITY.TXT V1" target/deploy/p_stake_pool.so
-echo "security.txt embedded: ok"
+./scripts/build-sbf.sh --v3
 
 export CARGO_TARGET_DIR="$CACHE/target-host"
-export P_STAKE_POOL_SO_DIR="$ROOT/target/deploy"
+export RUST_LOG=error
+step "program unit and property tests"
 cargo test --manifest-path programs/Cargo.toml --locked
-RUST_LOG=error cargo test --locked -p p-stake-pool-tests -p p-stake-pool-client
-# The same integration suites against the SBPF v3 build.
-./scripts/build-sbf.sh --v3
-P_STAKE_POOL_SO_DIR="$ROOT/target/deploy/v3" RUST_LOG=error cargo test --locked -p p-stake-pool-tests
-RUST_LOG=error cargo run --locked -q -p p-stake-pool-tests --example cu_benchmark
+step "client tests"
+cargo test --locked -p p-stake-pool-client
+for build in v0 v3; do
+  if [ "$build" = v0 ]; then dir="$ROOT/target/deploy"; else dir="$ROOT/target/deploy/v3"; fi
+  for profile in mainnet all; do
+    step "integration suites: $build build, $profile features"
+    P_STAKE_POOL_SO_DIR="$dir" P_STAKE_POOL_FEATURES="$profile" \
+      cargo test --locked -p p-stake-pool-tests
+  done
+  step "pool-life demo: $build build, mainnet features"
+  P_STAKE_POOL_SO_DIR="$dir" P_STAKE_POOL_FEATURES=mainnet \
+    cargo run --locked -q -p p-stake-pool-tests --example pool_life >"$CACHE/pool_life-$build.txt"
+  tail -n 4 "$CACHE/pool_life-$build.txt"
+done
+step "CU benchmark (v0 and v3 on mainnet features)"
+P_STAKE_POOL_V0_DIR="$ROOT/target/deploy" P_STAKE_POOL_V3_DIR="$ROOT/target/deploy/v3" \
+  cargo run --locked -q -p p-stake-pool-tests --example cu_benchmark >/dev/null
+step "done: benchmarks/cu.md regenerated"

@@ -1,6 +1,7 @@
-//! CU benchmark: runs each instruction of p-stake-pool in a solana-program-test bank, prints a
-//! table (total CU, CU inside inner programs, own CU) beside the SPL 2.2.0 baseline, and writes
-//! it to benchmarks/cu.md.
+//! CU benchmark: runs each instruction of p-stake-pool in a solana-program-test bank on
+//! mainnet-beta's feature set, for the SBPF v0 and v3 builds, prints a table (total CU, CU
+//! inside inner programs, own CU) beside the SPL 2.2.0 baseline and the v0 build under every
+//! feature, and writes it to benchmarks/cu.md.
 
 use p_stake_pool_tests::*;
 use solana_sdk::signature::{Keypair, Signer};
@@ -12,13 +13,26 @@ const COMPUTE_BUDGET_INSTRUCTION_CU: u64 = 150;
 /// Validators in the largest steady-state crank batch measured.
 const MAX_BATCH: usize = 25;
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
+/// What one build measured in one bank.
+struct Report {
+    rows: Vec<(String, Measured, &'static str)>,
+    /// Steady-state crank total CU by batch size.
+    per_validator: Vec<(usize, u64)>,
+    /// Merge-heavy crank total CU by batch size.
+    merging: Vec<(usize, u64)>,
+    /// Only measured for the deployable default (v0, mainnet profile).
+    lookup_scaling: Option<String>,
+}
+
+/// Runs every measurement on the build in `so_dir` under `profile`.
+async fn measure(so_dir: &str, profile: &str, with_lookup_scaling: bool) -> Report {
+    std::env::set_var("P_STAKE_POOL_SO_DIR", so_dir);
+    std::env::set_var("P_STAKE_POOL_FEATURES", profile);
     let mut env = start().await;
     // Fixed keys: PDA bump searches cost the same on every run.
     env.deterministic_keys();
     let config = PoolConfig::default();
-    let mut rows: Vec<(String, Measured, &str)> = Vec::new();
+    let mut rows: Vec<(String, Measured, &'static str)> = Vec::new();
 
     let pool = prepare_pool(&mut env, PROGRAM_ID, &config).await;
     let init = initialize_instruction(&pool, &config, None);
@@ -582,46 +596,96 @@ async fn main() {
         "-",
     ));
 
-    let mut table = String::from("# p-stake-pool compute units\n\nMeasured by `cargo run -p p-stake-pool-tests --example cu_benchmark` in a solana-program-test 4.2 bank (SBPF v0 build from this repository's offline pipeline). **own** = total − CU spent inside invoked programs (it includes the 1,000 CU invoke charge per CPI). The SPL column is the reference's total from `spl-baseline-cu.md` (same pipeline and bank).\n\n| instruction | total | inner | own | SPL 2.2.0 total |\n|---|---:|---:|---:|---:|\n");
-    for (name, measured, baseline) in &rows {
-        // The bank truncates long logs; inner CU cannot be summed from a truncated log.
-        if measured.logs.iter().any(|line| line == "Log truncated") {
-            table.push_str(&format!(
-                "| {name} | {} | (log truncated) | - | {baseline} |\n",
-                measured.total
-            ));
-        } else {
-            table.push_str(&format!(
-                "| {name} | {} | {} | {} | {baseline} |\n",
-                measured.total,
-                measured.inner,
-                measured.own()
-            ));
-        }
+    let lookup_scaling = if with_lookup_scaling {
+        Some(lookup_scaling(&mut env).await)
+    } else {
+        None
+    };
+    Report {
+        rows,
+        per_validator,
+        merging,
+        lookup_scaling,
     }
-    let (small, small_cu) = per_validator[1];
-    let (large, large_cu) = per_validator[per_validator.len() - 1];
+}
+
+/// `(marginal CU per validator, fixed CU)` from the smallest-but-one and the largest batch.
+fn per_validator_cost(totals: &[(usize, u64)]) -> (u64, u64) {
+    let (small, small_cu) = totals[1];
+    let (large, large_cu) = totals[totals.len() - 1];
     let marginal = (large_cu - small_cu) / (large - small) as u64;
-    let fixed = small_cu.saturating_sub(marginal * small as u64);
+    (marginal, small_cu.saturating_sub(marginal * small as u64))
+}
+
+/// `total | inner | own` cells (the bank truncates long logs: inner CU cannot be summed then).
+fn cells(measured: &Measured) -> String {
+    if measured.logs.iter().any(|line| line == "Log truncated") {
+        format!("{} | (log truncated) | -", measured.total)
+    } else {
+        format!(
+            "{} | {} | {}",
+            measured.total,
+            measured.inner,
+            measured.own()
+        )
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let root = format!("{}/../target/deploy", p_stake_pool_tests::manifest_dir());
+    let v0_dir = std::env::var("P_STAKE_POOL_V0_DIR").unwrap_or_else(|_| root.clone());
+    let v3_dir = std::env::var("P_STAKE_POOL_V3_DIR").unwrap_or_else(|_| format!("{root}/v3"));
+    let v0 = measure(&v0_dir, "mainnet", true).await;
+    let v3 = measure(&v3_dir, "mainnet", false).await;
+    let v0_all = measure(&v0_dir, "all", false).await;
+
+    let mut table = String::from(
+        "# p-stake-pool compute units\n\nMeasured by `cargo run -p p-stake-pool-tests --example \
+         cu_benchmark` in a solana-program-test 4.2 bank with **mainnet-beta's feature set** \
+         (`tests/data/mainnet-features.tsv`), for both builds of this repository's offline \
+         pipeline: SBPF v0 (`target/deploy/p_stake_pool.so`, the default) and SBPF v3 \
+         (`target/deploy/v3/p_stake_pool.so`). The bank runs the Core BPF stake program 5.1.0 and \
+         p-token 1.0.0, as mainnet does. **own** = total − CU spent inside invoked programs (it \
+         includes the 1,000 CU invoke charge per CPI). *v0, all features* is the v0 build in a bank \
+         with every feature on (what the next upgrades bring). The SPL column is the reference's \
+         total from `spl-baseline-cu.md`: its v0 build from the same pipeline, measured in an \
+         all-features bank (no SPL binary can be built here to measure on mainnet's set).\n\n\
+         | instruction | v0 total | v0 inner | v0 own | v3 total | v3 inner | v3 own | v0, all features | SPL 2.2.0 total |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for (((name, measured, baseline), (v3_name, v3_measured, _)), (all_name, all_measured, _)) in
+        v0.rows.iter().zip(&v3.rows).zip(&v0_all.rows)
+    {
+        assert!(
+            name == v3_name && name == all_name,
+            "{name} / {v3_name} / {all_name}"
+        );
+        table.push_str(&format!(
+            "| {name} | {} | {} | {} | {baseline} |\n",
+            cells(measured),
+            cells(v3_measured),
+            all_measured.total
+        ));
+    }
+    let (marginal, fixed) = per_validator_cost(&v0.per_validator);
+    let (v3_marginal, v3_fixed) = per_validator_cost(&v3.per_validator);
     table.push_str(&format!(
-        "\nSteady-state crank: about {marginal} CU per validator plus {fixed} CU fixed \
-         (the reference: ~4,400 per validator + ~9,800). At that rate one 1.4M-CU instruction \
-         could update {} validators; the transaction account limit (64, with a lookup table) \
-         caps a batch at 28 pairs.\n",
+        "\nSteady-state crank (v0): about {marginal} CU per validator plus {fixed} CU fixed \
+         (v3: {v3_marginal} + {v3_fixed}; the reference: ~4,400 per validator + ~9,800). At that \
+         rate one 1.4M-CU instruction could update {} validators; the transaction account limit \
+         (64 on mainnet, with a lookup table) caps a batch at 28 pairs.\n",
         (1_400_000 - fixed) / marginal
     ));
-    let (small, small_cu) = merging[1];
-    let (large, large_cu) = merging[merging.len() - 1];
-    let marginal = (large_cu - small_cu) / (large - small) as u64;
-    let fixed = small_cu.saturating_sub(marginal * small as u64);
+    let (marginal, fixed) = per_validator_cost(&v0.merging);
     table.push_str(&format!(
-        "\nMerge-heavy crank (every transient merges into its validator stake): about {marginal} CU \
-         per validator plus {fixed} CU fixed, of which the stake program's Merge is most; one \
-         1.4M-CU instruction updates {} such validators (the reference: ~36,000 per validator, \
-         4 per instruction).\n",
+        "\nMerge-heavy crank (v0; every transient merges into its validator stake): about \
+         {marginal} CU per validator plus {fixed} CU fixed, of which the stake program's Merge is \
+         most; one 1.4M-CU instruction updates {} such validators (the reference: ~36,000 per \
+         validator, 4 per instruction).\n",
         (1_400_000 - fixed) / marginal
     ));
-    table.push_str(&lookup_scaling(&mut env).await);
+    table.push_str(v0.lookup_scaling.as_deref().unwrap_or_default());
     println!("{table}");
     let path = format!("{}/../benchmarks/cu.md", p_stake_pool_tests::manifest_dir());
     std::fs::write(path, table).unwrap();
@@ -721,7 +785,7 @@ async fn lookup_scaling(env: &mut Env) -> String {
     );
 
     let mut table = String::from(
-        "\n## Validator lookup cost by list size\n\nThe validator is the last entry; the \
+        "\n## Validator lookup cost by list size (v0, mainnet features)\n\nThe validator is the last entry; the \
          others are stand-ins without stake (the worst case for a scan). CU of the instruction \
          including its CPIs. *hint* = our optional validator index appended to the \
          instruction data (SPL clients do not send it; without it the program scans).\n\n\

@@ -5,7 +5,10 @@
 //! user brings an existing stake account in (DepositStake) and later leaves with one
 //! (WithdrawStake), without waiting for any unstaking.
 //! A table per epoch (pool totals, exchange rate, fees, stake per validator, crank CU) and
-//! each user's profit are printed.
+//! each user's profit are printed. The bank runs mainnet-beta's feature set (validator
+//! admission tickets included) unless `P_STAKE_POOL_FEATURES=all`; the demo fails if the
+//! exchange rate does not rise while validators earn, if a pool invariant breaks after an
+//! update, or if a SOL depositor ends without profit.
 
 use p_stake_pool_tests::*;
 use solana_sdk::{
@@ -116,6 +119,7 @@ async fn main() {
         "\n| epoch | total SOL | LST supply | SOL per LST | fee minted (LST) | reserve SOL | v1 SOL | v2 SOL | v3 SOL | crank CU (txs) |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut last_rate = 1.0;
     for round in 0..14u64 {
         if let Some(position) = plan.iter().position(|(at, _)| *at == round) {
             let (_, moves) = plan.remove(position);
@@ -244,8 +248,20 @@ async fn main() {
             cu += env.measure(&update, &[]).await.total;
             env.send(&update, &[]).await.unwrap();
         }
+        assert_pool_invariants(&mut env, &pool).await;
         let state = spl_pool_state(&mut env, &pool).await;
         let list = spl_validator_list(&mut env, &pool).await;
+        // Real rewards: while stake is delegated and the validators vote, every epoch's
+        // inflation raises the value of a pool token.
+        let rate = state.total_lamports as f64 / state.pool_token_supply as f64;
+        if (1..=10).contains(&round) {
+            assert!(
+                rate > last_rate,
+                "epoch {}: SOL per LST did not rise",
+                state.last_update_epoch
+            );
+        }
+        last_rate = rate;
         let fee = env.token_balance(&pool.manager_fee_account).await - fee_before;
         let reserve = env.lamports(&pool.reserve_stake).await;
         // Active plus transient stake per validator ("-" once its entry is cleaned up).
@@ -280,6 +296,10 @@ async fn main() {
         let ix = withdraw_sol_instruction(&pool, &keypair.pubkey(), account, &destination, tokens);
         env.send(&[ix], &[keypair]).await.unwrap();
         let received = env.lamports(&destination).await;
+        assert!(
+            received > *deposited,
+            "{name} did not profit from the rewards"
+        );
         println!(
             "{name}: deposited {:.6} SOL, withdrew {:.6} SOL, profit {:+.6} SOL",
             sol(*deposited),
