@@ -115,6 +115,12 @@ impl FeatureProfile {
 
 /// A bank with both programs loaded, on the feature profile `P_STAKE_POOL_FEATURES` selects.
 pub async fn start() -> Env {
+    start_with_fixtures(&[]).await
+}
+
+/// `start`, plus programs from `tests/fixtures/` (file name, address) loaded by the
+/// non-upgradeable loader, as the Metaplex fixture is.
+pub async fn start_with_fixtures(fixtures: &[(&str, Pubkey)]) -> Env {
     let so = format!("{}/p_stake_pool.so", deploy_dir());
     assert!(
         std::path::Path::new(&so).exists(),
@@ -134,19 +140,23 @@ pub async fn start() -> Env {
     );
     // Metaplex token metadata, for CreateTokenMetadata/UpdateTokenMetadata: the binary the
     // spl-stake-pool 2.2.0 package ships for its own tests (copied to tests/fixtures).
-    let metadata_program =
-        std::fs::read(format!("{}/fixtures/mpl_token_metadata.so", manifest_dir()))
-            .expect("tests/fixtures/mpl_token_metadata.so");
-    program_test.add_account(
-        MPL_TOKEN_METADATA_ID,
-        Account {
-            lamports: LAMPORTS_PER_SOL,
-            data: metadata_program,
-            owner: solana_sdk::bpf_loader::id(),
-            executable: true,
-            rent_epoch: 0,
-        },
-    );
+    for (file, address) in [("mpl_token_metadata.so", MPL_TOKEN_METADATA_ID)]
+        .iter()
+        .chain(fixtures)
+    {
+        let path = format!("{}/fixtures/{file}", manifest_dir());
+        let program = std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
+        program_test.add_account(
+            *address,
+            Account {
+                lamports: LAMPORTS_PER_SOL,
+                data: program,
+                owner: solana_sdk::bpf_loader::id(),
+                executable: true,
+                rent_epoch: 0,
+            },
+        );
+    }
     let ctx = program_test.start_with_context().await;
     Env {
         ctx,

@@ -110,3 +110,29 @@ fn built_program_never_touches_a_stack_gap() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `tests/fixtures/stack_args_v0.so`: this program at commit bcd6071, built by the same
+/// pipeline before its calls were limited to five machine arguments. Its entrypoint passes a
+/// sixth argument on the stack (`scripts/check-sbf.py` finds 116 such stores).
+const STACK_ARGS_PROGRAM: Pubkey =
+    solana_sdk::pubkey!("StackArgs1111111111111111111111111111111111");
+
+#[tokio::test]
+async fn mainnet_profile_has_stack_frame_gaps() {
+    let mut env = start_with_fixtures(&[("stack_args_v0.so", STACK_ARGS_PROGRAM)]).await;
+    // Tag 0xFF is no instruction: a program that gets to its dispatch refuses it cleanly.
+    let instruction =
+        solana_sdk::instruction::Instruction::new_with_bytes(STACK_ARGS_PROGRAM, &[0xFF], vec![]);
+    let measured = env.measure_failure(&[instruction], &[]).await;
+    let faulted = measured
+        .logs
+        .iter()
+        .any(|line| line.contains("Access violation in stack frame"));
+    let gaps = !env
+        .ctx
+        .is_active(&agave_feature_set::virtual_address_space_adjustments::id());
+    // With gaps (mainnet today) the stack-passed argument faults before any program logic;
+    // without them the same binary reaches its dispatch and refuses the tag.
+    assert_eq!(faulted, gaps, "{:#?}", measured.logs);
+    assert_eq!(gaps, FeatureProfile::from_env() == FeatureProfile::Mainnet);
+}
