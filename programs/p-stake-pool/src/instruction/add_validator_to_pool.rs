@@ -51,12 +51,13 @@ pub fn minimum_delegation(stake_program_minimum: u64) -> u64 {
 }
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+) -> ProgramResult {
     let mut reader = DataReader::new(data);
     let validator_seed = reader.u32()?;
     reader.finish()?;

@@ -20,12 +20,13 @@ use crate::state::{
 };
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+) -> ProgramResult {
     DataReader::new(data).finish()?;
     let [stake_pool, validator_list, ..] = accounts else {
         return Err(ProgramError::NotEnoughAccountKeys);

@@ -65,12 +65,14 @@ pub enum Variant {
 }
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>, variant: Variant) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+    variant: Variant,
+) -> ProgramResult {
     let mut reader = DataReader::new(data);
     let lamports = reader.u64()?;
     let transient_seed = reader.u64()?;

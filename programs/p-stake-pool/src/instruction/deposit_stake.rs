@@ -56,12 +56,14 @@ use crate::{
 };
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>, with_slippage: bool) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+    with_slippage: bool,
+) -> ProgramResult {
     let mut reader = DataReader::new(data);
     let minimum_pool_tokens_out = if with_slippage {
         Some(reader.u64()?)

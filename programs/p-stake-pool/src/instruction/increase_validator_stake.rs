@@ -55,12 +55,14 @@ use crate::{
 const STAKE_ERROR_INSUFFICIENT_DELEGATION: u32 = 12;
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>, additional: bool) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+    additional: bool,
+) -> ProgramResult {
     let mut reader = DataReader::new(data);
     let lamports = reader.u64()?;
     let transient_seed = reader.u64()?;

@@ -39,12 +39,13 @@ use crate::{
 const POOL_MINT_DECIMALS: u8 = 9;
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+) -> ProgramResult {
     let mut reader = DataReader::new(data);
     let epoch_fee = reader.fee()?;
     let withdrawal_fee = reader.fee()?;

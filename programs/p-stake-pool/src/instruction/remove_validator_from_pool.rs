@@ -35,12 +35,13 @@ use crate::{
 };
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+) -> ProgramResult {
     DataReader::new(data).finish()?;
     let [stake_pool, staker, withdraw_authority, validator_list, validator_stake, transient_stake, clock, stake_program, ..] =
         accounts

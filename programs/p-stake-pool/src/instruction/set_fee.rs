@@ -86,12 +86,13 @@ fn check_withdrawal_fee_increase(new_fee: &Fee, current: &Fee) -> Result<(), Pro
 }
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+) -> ProgramResult {
     let change = FeeChange::parse(data)?;
     let [stake_pool, manager, ..] = accounts else {
         return Err(ProgramError::NotEnoughAccountKeys);

@@ -25,12 +25,13 @@ const SOL_DEPOSIT: u8 = 1;
 const SOL_WITHDRAW: u8 = 2;
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+) -> ProgramResult {
     let mut reader = DataReader::new(data);
     let funding_type = reader.u8()?;
     if funding_type > SOL_WITHDRAW {

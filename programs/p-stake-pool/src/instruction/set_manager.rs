@@ -25,12 +25,13 @@ use crate::{
 };
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+) -> ProgramResult {
     DataReader::new(data).finish()?;
     let [stake_pool, manager, new_manager, new_manager_fee_account, ..] = accounts else {
         return Err(ProgramError::NotEnoughAccountKeys);

@@ -28,12 +28,13 @@ use crate::{
 };
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+) -> ProgramResult {
     let mut reader = DataReader::new(data);
     let for_withdrawals = match reader.u8()? {
         0 => false,

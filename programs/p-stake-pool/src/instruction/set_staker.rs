@@ -17,12 +17,13 @@ use crate::{
 };
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+) -> ProgramResult {
     DataReader::new(data).finish()?;
     let [stake_pool, authority, new_staker, ..] = accounts else {
         return Err(ProgramError::NotEnoughAccountKeys);

@@ -35,12 +35,13 @@ use crate::{
 };
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+) -> ProgramResult {
     DataReader::new(data).finish()?;
     let [stake_pool, withdraw_authority, validator_list, reserve_stake, manager_fee_account, pool_mint, token_program, ..] =
         accounts

@@ -47,12 +47,13 @@ use crate::{
 };
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+) -> ProgramResult {
     let mut reader = DataReader::new(data);
     let start_index = reader.u32()?;
     let no_merge = reader.bool()?;

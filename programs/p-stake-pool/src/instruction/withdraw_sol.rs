@@ -38,12 +38,14 @@ use crate::{
 };
 
 #[inline(never)]
-pub fn process(invocation: Invocation<'_>, with_slippage: bool) -> ProgramResult {
-    let Invocation {
+pub fn process(
+    Invocation {
         program_id,
         accounts,
         data,
-    } = invocation;
+    }: Invocation<'_>,
+    with_slippage: bool,
+) -> ProgramResult {
     let mut reader = DataReader::new(data);
     let pool_tokens = reader.u64()?;
     let minimum_lamports_out = if with_slippage {
