@@ -32,18 +32,13 @@ pub fn find_deposit_authority(program_id: &Pubkey, stake_pool: &Pubkey) -> (Pubk
     Pubkey::find_program_address(&[stake_pool.as_ref(), b"deposit"], program_id)
 }
 
-/// A fee as a fraction (`denominator` 0 = no fee).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Fee {
-    pub denominator: u64,
-    pub numerator: u64,
-}
+pub use p_stake_pool_interface::{error::StakePoolError, instructions::PoolKeys, math::Fee, quote};
+use p_stake_pool_interface::{instruction::tag, instructions};
 
-impl Fee {
-    fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.denominator.to_le_bytes());
-        out.extend_from_slice(&self.numerator.to_le_bytes());
-    }
+/// Borsh encoding of a fee: denominator, then numerator.
+fn encode_fee(fee: &Fee, out: &mut Vec<u8>) {
+    out.extend_from_slice(&fee.denominator.to_le_bytes());
+    out.extend_from_slice(&fee.numerator.to_le_bytes());
 }
 
 /// Which fee `SetFee` changes.
@@ -82,6 +77,20 @@ impl PoolAccounts {
     pub fn withdraw_authority(&self) -> Pubkey {
         find_withdraw_authority(&self.program_id, &self.stake_pool).0
     }
+
+    /// The interface's pool keys (for its instruction builders).
+    pub fn keys(&self) -> PoolKeys {
+        PoolKeys {
+            program_id: self.program_id,
+            stake_pool: self.stake_pool,
+            withdraw_authority: self.withdraw_authority(),
+            validator_list: self.validator_list,
+            reserve_stake: self.reserve_stake,
+            pool_mint: self.pool_mint,
+            manager_fee_account: self.manager_fee_account,
+            token_program: self.token_program_id,
+        }
+    }
 }
 
 /// `Initialize`.
@@ -97,10 +106,10 @@ pub fn initialize(
     referral_fee: u8,
     max_validators: u32,
 ) -> Instruction {
-    let mut data = vec![0u8];
-    epoch_fee.encode(&mut data);
-    withdrawal_fee.encode(&mut data);
-    deposit_fee.encode(&mut data);
+    let mut data = vec![tag::INITIALIZE];
+    encode_fee(&epoch_fee, &mut data);
+    encode_fee(&withdrawal_fee, &mut data);
+    encode_fee(&deposit_fee, &mut data);
     data.push(referral_fee);
     data.extend_from_slice(&max_validators.to_le_bytes());
     let mut accounts = vec![
@@ -134,34 +143,15 @@ pub fn deposit_sol(
     minimum_pool_tokens_out: Option<u64>,
     sol_deposit_authority: Option<Pubkey>,
 ) -> Instruction {
-    let mut data = match minimum_pool_tokens_out {
-        None => vec![14u8],
-        Some(_) => vec![25u8],
-    };
-    data.extend_from_slice(&lamports.to_le_bytes());
-    if let Some(minimum) = minimum_pool_tokens_out {
-        data.extend_from_slice(&minimum.to_le_bytes());
-    }
-    let mut accounts = vec![
-        AccountMeta::new(pool.stake_pool, false),
-        AccountMeta::new_readonly(pool.withdraw_authority(), false),
-        AccountMeta::new(pool.reserve_stake, false),
-        AccountMeta::new(*funding_account, true),
-        AccountMeta::new(*destination, false),
-        AccountMeta::new(pool.manager_fee_account, false),
-        AccountMeta::new(*referrer, false),
-        AccountMeta::new(pool.pool_mint, false),
-        AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
-        AccountMeta::new_readonly(pool.token_program_id, false),
-    ];
-    if let Some(authority) = sol_deposit_authority {
-        accounts.push(AccountMeta::new_readonly(authority, true));
-    }
-    Instruction {
-        program_id: pool.program_id,
-        accounts,
-        data,
-    }
+    instructions::deposit_sol(
+        &pool.keys(),
+        funding_account,
+        destination,
+        referrer,
+        sol_deposit_authority.as_ref(),
+        lamports,
+        minimum_pool_tokens_out,
+    )
 }
 
 /// `WithdrawSol` / `WithdrawSolWithSlippage` (when `minimum_lamports_out` is set).
@@ -174,36 +164,15 @@ pub fn withdraw_sol(
     minimum_lamports_out: Option<u64>,
     sol_withdraw_authority: Option<Pubkey>,
 ) -> Instruction {
-    let mut data = match minimum_lamports_out {
-        None => vec![16u8],
-        Some(_) => vec![26u8],
-    };
-    data.extend_from_slice(&pool_tokens.to_le_bytes());
-    if let Some(minimum) = minimum_lamports_out {
-        data.extend_from_slice(&minimum.to_le_bytes());
-    }
-    let mut accounts = vec![
-        AccountMeta::new(pool.stake_pool, false),
-        AccountMeta::new_readonly(pool.withdraw_authority(), false),
-        AccountMeta::new_readonly(*user_transfer_authority, true),
-        AccountMeta::new(*burn_from, false),
-        AccountMeta::new(pool.reserve_stake, false),
-        AccountMeta::new(*destination, false),
-        AccountMeta::new(pool.manager_fee_account, false),
-        AccountMeta::new(pool.pool_mint, false),
-        AccountMeta::new_readonly(CLOCK_SYSVAR_ID, false),
-        AccountMeta::new_readonly(STAKE_HISTORY_SYSVAR_ID, false),
-        AccountMeta::new_readonly(STAKE_PROGRAM_ID, false),
-        AccountMeta::new_readonly(pool.token_program_id, false),
-    ];
-    if let Some(authority) = sol_withdraw_authority {
-        accounts.push(AccountMeta::new_readonly(authority, true));
-    }
-    Instruction {
-        program_id: pool.program_id,
-        accounts,
-        data,
-    }
+    instructions::withdraw_sol(
+        &pool.keys(),
+        user_transfer_authority,
+        burn_from,
+        destination,
+        sol_withdraw_authority.as_ref(),
+        pool_tokens,
+        minimum_lamports_out,
+    )
 }
 
 /// `SetManager`.
@@ -222,7 +191,7 @@ pub fn set_manager(
             AccountMeta::new_readonly(*new_manager, true),
             AccountMeta::new_readonly(*new_fee_account, false),
         ],
-        data: vec![11],
+        data: vec![tag::SET_MANAGER],
     }
 }
 
@@ -240,7 +209,7 @@ pub fn set_staker(
             AccountMeta::new_readonly(*authority, true),
             AccountMeta::new_readonly(*new_staker, false),
         ],
-        data: vec![13],
+        data: vec![tag::SET_STAKER],
     }
 }
 
@@ -251,29 +220,29 @@ pub fn set_fee(
     manager: &Pubkey,
     fee: FeeType,
 ) -> Instruction {
-    let mut data = vec![12u8];
+    let mut data = vec![tag::SET_FEE];
     match fee {
         FeeType::SolReferral(percent) => data.extend_from_slice(&[0, percent]),
         FeeType::StakeReferral(percent) => data.extend_from_slice(&[1, percent]),
         FeeType::Epoch(fee) => {
             data.push(2);
-            fee.encode(&mut data)
+            encode_fee(&fee, &mut data)
         }
         FeeType::StakeWithdrawal(fee) => {
             data.push(3);
-            fee.encode(&mut data)
+            encode_fee(&fee, &mut data)
         }
         FeeType::SolDeposit(fee) => {
             data.push(4);
-            fee.encode(&mut data)
+            encode_fee(&fee, &mut data)
         }
         FeeType::StakeDeposit(fee) => {
             data.push(5);
-            fee.encode(&mut data)
+            encode_fee(&fee, &mut data)
         }
         FeeType::SolWithdrawal(fee) => {
             data.push(6);
-            fee.encode(&mut data)
+            encode_fee(&fee, &mut data)
         }
     }
     Instruction {
@@ -304,7 +273,7 @@ pub fn set_funding_authority(
     Instruction {
         program_id: *program_id,
         accounts,
-        data: vec![15, funding_type as u8],
+        data: vec![tag::SET_FUNDING_AUTHORITY, funding_type as u8],
     }
 }
 
@@ -315,7 +284,7 @@ pub fn update_validator_list_balance(
     start_index: u32,
     no_merge: bool,
 ) -> Instruction {
-    let mut data = vec![6u8];
+    let mut data = vec![tag::UPDATE_VALIDATOR_LIST_BALANCE];
     data.extend_from_slice(&start_index.to_le_bytes());
     data.push(no_merge as u8);
     let mut accounts = vec![
@@ -351,7 +320,7 @@ pub fn update_stake_pool_balance(pool: &PoolAccounts) -> Instruction {
             AccountMeta::new(pool.pool_mint, false),
             AccountMeta::new_readonly(pool.token_program_id, false),
         ],
-        data: vec![7],
+        data: vec![tag::UPDATE_STAKE_POOL_BALANCE],
     }
 }
 
@@ -363,7 +332,7 @@ pub fn cleanup_removed_validator_entries(pool: &PoolAccounts) -> Instruction {
             AccountMeta::new(pool.stake_pool, false),
             AccountMeta::new(pool.validator_list, false),
         ],
-        data: vec![8],
+        data: vec![tag::CLEANUP_REMOVED_VALIDATOR_ENTRIES],
     }
 }
 
@@ -382,14 +351,10 @@ pub fn update_pool(pool: &PoolAccounts) -> Vec<Instruction> {
 /// index only costs the scan). Works on instructions from this crate or the SPL client;
 /// `None` for any other instruction.
 pub fn with_validator_index_hint(mut instruction: Instruction, index: u32) -> Option<Instruction> {
-    const DEPOSIT_STAKE: u8 = 9;
-    const WITHDRAW_STAKE: u8 = 10;
-    const DEPOSIT_STAKE_WITH_SLIPPAGE: u8 = 23;
-    const WITHDRAW_STAKE_WITH_SLIPPAGE: u8 = 24;
-    let expected_len = match instruction.data.first()? {
-        &DEPOSIT_STAKE => 1,
-        &WITHDRAW_STAKE | &DEPOSIT_STAKE_WITH_SLIPPAGE => 9,
-        &WITHDRAW_STAKE_WITH_SLIPPAGE => 17,
+    let expected_len = match *instruction.data.first()? {
+        tag::DEPOSIT_STAKE => 1,
+        tag::WITHDRAW_STAKE | tag::DEPOSIT_STAKE_WITH_SLIPPAGE => 9,
+        tag::WITHDRAW_STAKE_WITH_SLIPPAGE => 17,
         _ => return None,
     };
     if instruction.data.len() != expected_len {
@@ -402,12 +367,12 @@ pub fn with_validator_index_hint(mut instruction: Instruction, index: u32) -> Op
 /// Index of `vote`'s entry in validator list account data (9-byte header, 73-byte entries,
 /// vote account at byte 41 of each entry).
 pub fn validator_index(list_data: &[u8], vote: &Pubkey) -> Option<u32> {
-    let length = u32::from_le_bytes(list_data.get(5..9)?.try_into().ok()?) as usize;
-    list_data
-        .get(9..)?
-        .chunks_exact(73)
-        .take(length)
-        .position(|entry| &entry[41..73] == vote.as_ref())
+    let mut data = list_data.to_vec();
+    let list = state::ValidatorList::load_initialized(&mut data).ok()?;
+    list.all_entries()
+        .ok()?
+        .iter()
+        .position(|entry| entry.vote_account_address == *vote)
         .map(|index| index as u32)
 }
 
@@ -438,7 +403,7 @@ mod tests {
     #[test]
     fn validator_index_finds_the_entry() {
         let votes = [Pubkey::new_unique(), Pubkey::new_unique()];
-        let mut data = vec![4u8, 10, 0, 0, 0, 2, 0, 0, 0];
+        let mut data = vec![2u8, 10, 0, 0, 0, 2, 0, 0, 0];
         for vote in &votes {
             let mut entry = [0u8; 73];
             entry[41..].copy_from_slice(vote.as_ref());

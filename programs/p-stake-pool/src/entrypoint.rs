@@ -26,7 +26,7 @@ pub fn process_instruction(
 ) -> ProgramResult {
     let result = dispatch(program_id, accounts, instruction_data);
     if let Err(ProgramError::Custom(code)) = &result {
-        log(error_name(*code));
+        log(crate::error::log_line(*code));
     }
     result
 }
@@ -104,59 +104,4 @@ fn dispatch(
         // Not a StakePoolInstruction variant: the reference's Borsh decode fails the same way.
         _ => Err(ProgramError::BorshIoError),
     }
-}
-
-/// Name of a custom error, logged so a failed transaction explains itself.
-fn error_name(code: u32) -> &'static str {
-    const NAMES: [&str; 45] = [
-        "Error: AlreadyInUse",
-        "Error: InvalidProgramAddress",
-        "Error: InvalidState",
-        "Error: CalculationFailure",
-        "Error: FeeTooHigh",
-        "Error: WrongAccountMint",
-        "Error: WrongManager",
-        "Error: SignatureMissing",
-        "Error: InvalidValidatorStakeList",
-        "Error: InvalidFeeAccount",
-        "Error: WrongPoolMint",
-        "Error: WrongStakeStake",
-        "Error: UserStakeNotActive",
-        "Error: ValidatorAlreadyAdded",
-        "Error: ValidatorNotFound",
-        "Error: InvalidStakeAccountAddress",
-        "Error: StakeListOutOfDate",
-        "Error: StakeListAndPoolOutOfDate",
-        "Error: UnknownValidatorStakeAccount",
-        "Error: WrongMintingAuthority",
-        "Error: UnexpectedValidatorListAccountSize",
-        "Error: WrongStaker",
-        "Error: NonZeroPoolTokenSupply",
-        "Error: StakeLamportsNotEqualToMinimum",
-        "Error: IncorrectDepositVoteAddress",
-        "Error: IncorrectWithdrawVoteAddress",
-        "Error: InvalidMintFreezeAuthority",
-        "Error: FeeIncreaseTooHigh",
-        "Error: WithdrawalTooSmall",
-        "Error: DepositTooSmall",
-        "Error: InvalidStakeDepositAuthority",
-        "Error: InvalidSolDepositAuthority",
-        "Error: InvalidPreferredValidator",
-        "Error: TransientAccountInUse",
-        "Error: InvalidSolWithdrawAuthority",
-        "Error: SolWithdrawalTooLarge",
-        "Error: InvalidMetadataAccount",
-        "Error: UnsupportedMintExtension",
-        "Error: UnsupportedFeeAccountExtension",
-        "Error: ExceededSlippage",
-        "Error: IncorrectMintDecimals",
-        "Error: ReserveDepleted",
-        "Error: MissingRequiredSysvar",
-        "Error: EpochRewardDistributionInProgress",
-        "Error: TooManyValidatorsInPool",
-    ];
-    NAMES
-        .get(code as usize)
-        .copied()
-        .unwrap_or("Error: unknown")
 }

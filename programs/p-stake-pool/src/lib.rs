@@ -7,11 +7,11 @@
 #![no_std]
 
 pub mod cpi;
+/// Error codes, program ids and money math live in the interface crate: one definition for the program,
+/// its clients and CPI callers.
+pub use p_stake_pool_interface::{error, ids, math};
 pub mod entrypoint;
-pub mod error;
-pub mod ids;
 pub mod instruction;
-pub mod math;
 pub mod pda;
 pub mod state;
 pub mod sysvar;

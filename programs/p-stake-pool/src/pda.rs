@@ -5,10 +5,10 @@ use pinocchio::{cpi::Seed, error::ProgramError, Address};
 
 use crate::error::StakePoolError;
 
-/// Seed of the withdraw authority, `[pool, "withdraw"]`: owns the reserve, mints pool tokens.
-pub const AUTHORITY_WITHDRAW: &[u8] = b"withdraw";
-/// Seed of the default (permissionless) stake deposit authority, `[pool, "deposit"]`.
-pub const AUTHORITY_DEPOSIT: &[u8] = b"deposit";
+pub use p_stake_pool_interface::pda::{
+    AUTHORITY_DEPOSIT, AUTHORITY_WITHDRAW, EPHEMERAL_STAKE as EPHEMERAL_STAKE_SEED_PREFIX,
+    TRANSIENT_STAKE as TRANSIENT_STAKE_SEED_PREFIX,
+};
 
 /// Canonical withdraw authority and bump. Only `Initialize` searches; everything else
 /// verifies the bump stored in the pool with one hash.
@@ -81,9 +81,6 @@ pub fn find_validator_stake(
     }
 }
 
-/// Seed prefix of transient stake accounts.
-pub const TRANSIENT_STAKE_SEED_PREFIX: &[u8] = b"transient";
-
 /// Canonical address of a validator's transient stake account:
 /// `["transient", vote, pool, seed u64]`.
 pub fn find_transient_stake(
@@ -102,9 +99,6 @@ pub fn find_transient_stake(
         program_id,
     )
 }
-
-/// Seed prefix of ephemeral stake accounts.
-pub const EPHEMERAL_STAKE_SEED_PREFIX: &[u8] = b"ephemeral";
 
 /// Canonical address of an ephemeral stake account, the scratch account through which
 /// `*Additional*` rebalances reach an existing transient: `["ephemeral", pool, seed u64]`.

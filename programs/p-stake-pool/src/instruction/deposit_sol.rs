@@ -16,6 +16,7 @@
 //! Data: lamports u64 (and, for the slippage variant, minimum pool tokens out u64).
 
 use crate::instruction::Invocation;
+use pinocchio::cpi::set_return_data;
 use pinocchio::{error::ProgramError, ProgramResult};
 
 use super::{
@@ -120,5 +121,8 @@ pub fn process(
     )?;
 
     StakePoolHeader::load_mut(&mut stake_pool.try_borrow_mut()?)?
-        .record_deposit(split.minted, lamports)
+        .record_deposit(split.minted, lamports)?;
+    // CPI callers learn what they got without diffing balances (p-stake-pool's addition).
+    set_return_data(&split.user.to_le_bytes());
+    Ok(())
 }

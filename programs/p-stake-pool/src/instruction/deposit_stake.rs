@@ -31,6 +31,7 @@
 //! scan of the list; SPL clients do not send it).
 
 use crate::instruction::Invocation;
+use pinocchio::cpi::set_return_data;
 use pinocchio::{
     cpi::{Seed, Signer},
     error::ProgramError,
@@ -272,5 +273,7 @@ pub fn process(
     StakePoolHeader::load_mut(&mut stake_pool.try_borrow_mut()?)?
         .record_deposit(split.minted, total_deposit)?;
     entry.set_active_stake_lamports(validator_stake.lamports());
+    // CPI callers learn what they got without diffing balances (p-stake-pool's addition).
+    set_return_data(&split.user.to_le_bytes());
     Ok(())
 }

@@ -37,36 +37,7 @@ pub struct Invocation<'a> {
     pub data: &'a [u8],
 }
 
-/// Instruction tags (the first byte of instruction data).
-pub mod tag {
-    pub const INITIALIZE: u8 = 0;
-    pub const ADD_VALIDATOR_TO_POOL: u8 = 1;
-    pub const REMOVE_VALIDATOR_FROM_POOL: u8 = 2;
-    pub const DECREASE_VALIDATOR_STAKE: u8 = 3;
-    pub const INCREASE_VALIDATOR_STAKE: u8 = 4;
-    pub const SET_PREFERRED_VALIDATOR: u8 = 5;
-    pub const UPDATE_VALIDATOR_LIST_BALANCE: u8 = 6;
-    pub const UPDATE_STAKE_POOL_BALANCE: u8 = 7;
-    pub const CLEANUP_REMOVED_VALIDATOR_ENTRIES: u8 = 8;
-    pub const DEPOSIT_STAKE: u8 = 9;
-    pub const WITHDRAW_STAKE: u8 = 10;
-    pub const SET_MANAGER: u8 = 11;
-    pub const SET_FEE: u8 = 12;
-    pub const SET_STAKER: u8 = 13;
-    pub const DEPOSIT_SOL: u8 = 14;
-    pub const SET_FUNDING_AUTHORITY: u8 = 15;
-    pub const WITHDRAW_SOL: u8 = 16;
-    pub const CREATE_TOKEN_METADATA: u8 = 17;
-    pub const UPDATE_TOKEN_METADATA: u8 = 18;
-    pub const INCREASE_ADDITIONAL_VALIDATOR_STAKE: u8 = 19;
-    pub const DECREASE_ADDITIONAL_VALIDATOR_STAKE: u8 = 20;
-    pub const DECREASE_VALIDATOR_STAKE_WITH_RESERVE: u8 = 21;
-    pub const REDELEGATE: u8 = 22;
-    pub const DEPOSIT_STAKE_WITH_SLIPPAGE: u8 = 23;
-    pub const WITHDRAW_STAKE_WITH_SLIPPAGE: u8 = 24;
-    pub const DEPOSIT_SOL_WITH_SLIPPAGE: u8 = 25;
-    pub const WITHDRAW_SOL_WITH_SLIPPAGE: u8 = 26;
-}
+pub use p_stake_pool_interface::instruction::tag;
 
 /// Borsh reader over instruction data (after the tag). Like `try_from_slice`, it fails on
 /// short data, on invalid enum/bool bytes and when bytes are left over.

@@ -19,6 +19,7 @@
 //! Data: pool tokens u64 (and, for the slippage variant, minimum lamports out u64).
 
 use crate::instruction::Invocation;
+use pinocchio::cpi::set_return_data;
 use pinocchio::{cpi::Signer, error::ProgramError, ProgramResult};
 
 use super::{
@@ -91,23 +92,22 @@ pub fn process(
         // A broken fee account (closed, frozen, wrong mint, bad extension) must never block
         // users from leaving: the fee is skipped instead. The manager pays no fee to itself.
         let fee_account_usable = manager_fee_account_usable(pool, manager_fee_account)?;
-        let fee = if pool.manager_fee_account == *burn_from.address() || !fee_account_usable {
-            0
+        let fee_rate = if pool.manager_fee_account == *burn_from.address() || !fee_account_usable {
+            math::Fee::default()
         } else {
             tail.sol_withdrawal_fee
-                .apply(pool_tokens)
-                .ok_or(StakePoolError::CalculationFailure)?
         };
-        let burnt = pool_tokens
-            .checked_sub(fee)
-            .ok_or(StakePoolError::CalculationFailure)?;
-        let withdraw_lamports =
-            math::lamports_for_pool_tokens(burnt, pool.total_lamports(), pool.pool_token_supply())
-                .ok_or(StakePoolError::CalculationFailure)?;
+        let split = math::split_withdrawal(
+            pool_tokens,
+            pool.total_lamports(),
+            pool.pool_token_supply(),
+            &fee_rate,
+        )
+        .ok_or(StakePoolError::CalculationFailure)?;
         (
-            fee,
-            burnt,
-            withdraw_lamports,
+            split.fee,
+            split.burnt,
+            split.lamports,
             decimals,
             pool.stake_withdraw_bump_seed,
         )
@@ -162,5 +162,8 @@ pub fn process(
     .invoke_signed(&[Signer::from(&seeds)])?;
 
     StakePoolHeader::load_mut(&mut stake_pool.try_borrow_mut()?)?
-        .record_withdrawal(burnt, withdraw_lamports)
+        .record_withdrawal(burnt, withdraw_lamports)?;
+    // CPI callers learn what they got without diffing balances (p-stake-pool's addition).
+    set_return_data(&withdraw_lamports.to_le_bytes());
+    Ok(())
 }

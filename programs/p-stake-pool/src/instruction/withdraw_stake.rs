@@ -36,6 +36,7 @@
 //! `DepositStake`).
 
 use crate::instruction::Invocation;
+use pinocchio::cpi::set_return_data;
 use pinocchio::{cpi::Signer, error::ProgramError, sysvars::clock::Clock, Address, ProgramResult};
 
 use super::{
@@ -128,21 +129,19 @@ pub fn process(
 
     // No fee when the manager withdraws from its own fee account, and none when the fee
     // account cannot take it: a broken fee account must never lock users in.
-    let fee = if *burn_from.address() == pool.manager_fee_account
+    let fee_rate = if *burn_from.address() == pool.manager_fee_account
         || !manager_fee_account_usable(pool, manager_fee_account)?
     {
-        0
+        math::Fee::default()
     } else {
         tail.stake_withdrawal_fee
-            .apply(pool_tokens)
-            .ok_or(StakePoolError::CalculationFailure)?
     };
-    let burnt = pool_tokens
-        .checked_sub(fee)
+    let math::WithdrawalSplit {
+        fee,
+        burnt,
+        lamports: mut withdraw_lamports,
+    } = math::split_withdrawal(pool_tokens, total_lamports, pool_token_supply, &fee_rate)
         .ok_or(StakePoolError::CalculationFailure)?;
-    let mut withdraw_lamports =
-        math::lamports_for_pool_tokens(burnt, total_lamports, pool_token_supply)
-            .ok_or(StakePoolError::CalculationFailure)?;
     if withdraw_lamports == 0 {
         return Err(StakePoolError::WithdrawalTooSmall.into());
     }
@@ -336,5 +335,7 @@ pub fn process(
             }
         }
     }
+    // CPI callers learn what they got without diffing balances (p-stake-pool's addition).
+    set_return_data(&withdraw_lamports.to_le_bytes());
     Ok(())
 }

@@ -1,38 +1,7 @@
-//! Zero-copy views of every account the program reads or writes.
+//! Zero-copy views of every account the program reads or writes. The pool's own accounts
+//! (stake pool, validator list) are defined in the interface crate.
 
 pub mod stake;
-pub mod stake_pool;
 pub mod token;
-pub mod validator_list;
 
-use pinocchio::error::ProgramError;
-
-/// First byte of the pool's own accounts (Borsh enum `AccountType`).
-#[repr(u8)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AccountType {
-    Uninitialized = 0,
-    StakePool = 1,
-    ValidatorList = 2,
-}
-
-impl AccountType {
-    /// Any other byte is not a valid encoding (the reference fails to deserialize it).
-    #[inline(always)]
-    pub fn from_byte(byte: u8) -> Result<Self, ProgramError> {
-        match byte {
-            0 => Ok(Self::Uninitialized),
-            1 => Ok(Self::StakePool),
-            2 => Ok(Self::ValidatorList),
-            _ => Err(ProgramError::BorshIoError),
-        }
-    }
-}
-
-/// Little-endian u64 from the first eight bytes of `bytes` (callers pass exactly eight).
-#[inline(always)]
-pub(crate) fn read_u64(bytes: &[u8]) -> u64 {
-    let mut buffer = [0u8; 8];
-    buffer.copy_from_slice(&bytes[..8]);
-    u64::from_le_bytes(buffer)
-}
+pub use p_stake_pool_interface::state::{read_u64, stake_pool, validator_list, AccountType};

@@ -8,7 +8,8 @@
 //! the encoding untouched.
 
 use crate::math::Fee;
-use pinocchio::{error::ProgramError, Address};
+use solana_address::Address;
+use solana_program_error::ProgramError;
 
 use super::{read_u64, AccountType};
 

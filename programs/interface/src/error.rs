@@ -1,7 +1,7 @@
 //! Error codes, numbered exactly as the SPL stake pool numbers them, so wallets and CPI
 //! callers that match on `Custom(n)` keep working.
 
-use pinocchio::error::ProgramError;
+use solana_program_error::ProgramError;
 
 /// Errors returned by the stake pool program (`ProgramError::Custom(code)`).
 #[repr(u32)]
@@ -105,4 +105,60 @@ impl From<StakePoolError> for ProgramError {
     fn from(error: StakePoolError) -> Self {
         ProgramError::Custom(error as u32)
     }
+}
+
+/// The line the program logs for a custom error (`Error: <name>`, as the reference logs it),
+/// so a failed transaction explains itself.
+pub fn log_line(code: u32) -> &'static str {
+    const NAMES: [&str; 45] = [
+        "Error: AlreadyInUse",
+        "Error: InvalidProgramAddress",
+        "Error: InvalidState",
+        "Error: CalculationFailure",
+        "Error: FeeTooHigh",
+        "Error: WrongAccountMint",
+        "Error: WrongManager",
+        "Error: SignatureMissing",
+        "Error: InvalidValidatorStakeList",
+        "Error: InvalidFeeAccount",
+        "Error: WrongPoolMint",
+        "Error: WrongStakeStake",
+        "Error: UserStakeNotActive",
+        "Error: ValidatorAlreadyAdded",
+        "Error: ValidatorNotFound",
+        "Error: InvalidStakeAccountAddress",
+        "Error: StakeListOutOfDate",
+        "Error: StakeListAndPoolOutOfDate",
+        "Error: UnknownValidatorStakeAccount",
+        "Error: WrongMintingAuthority",
+        "Error: UnexpectedValidatorListAccountSize",
+        "Error: WrongStaker",
+        "Error: NonZeroPoolTokenSupply",
+        "Error: StakeLamportsNotEqualToMinimum",
+        "Error: IncorrectDepositVoteAddress",
+        "Error: IncorrectWithdrawVoteAddress",
+        "Error: InvalidMintFreezeAuthority",
+        "Error: FeeIncreaseTooHigh",
+        "Error: WithdrawalTooSmall",
+        "Error: DepositTooSmall",
+        "Error: InvalidStakeDepositAuthority",
+        "Error: InvalidSolDepositAuthority",
+        "Error: InvalidPreferredValidator",
+        "Error: TransientAccountInUse",
+        "Error: InvalidSolWithdrawAuthority",
+        "Error: SolWithdrawalTooLarge",
+        "Error: InvalidMetadataAccount",
+        "Error: UnsupportedMintExtension",
+        "Error: UnsupportedFeeAccountExtension",
+        "Error: ExceededSlippage",
+        "Error: IncorrectMintDecimals",
+        "Error: ReserveDepleted",
+        "Error: MissingRequiredSysvar",
+        "Error: EpochRewardDistributionInProgress",
+        "Error: TooManyValidatorsInPool",
+    ];
+    NAMES
+        .get(code as usize)
+        .copied()
+        .unwrap_or("Error: unknown")
 }

@@ -1,7 +1,8 @@
 //! The validator list: a 9-byte header (account type, max validators, entry count) followed by
 //! 73-byte `ValidatorStakeInfo` entries at fixed offsets, read and written in place.
 
-use pinocchio::{error::ProgramError, Address};
+use solana_address::Address;
+use solana_program_error::ProgramError;
 
 use super::AccountType;
 

@@ -182,6 +182,39 @@ pub fn split_stake_deposit(
     })
 }
 
+/// How a withdrawal of pool tokens splits: the fee (rounded up) moves to the manager's fee
+/// account, the rest is burnt and paid out at the current rate (rounded down).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WithdrawalSplit {
+    /// Pool tokens transferred to the manager's fee account.
+    pub fee: u64,
+    /// Pool tokens burnt.
+    pub burnt: u64,
+    /// Lamports paid for the burnt tokens.
+    pub lamports: u64,
+}
+
+/// Splits a withdrawal of `pool_tokens` under `withdrawal_fee` (`Fee::default()` when no fee
+/// is charged: the manager's own withdrawal, or a fee account that cannot take it). Inlined:
+/// as a call it takes six machine arguments (the result pointer, three amounts, the fee's two
+/// fields), one more than SBPF v0 passes in registers.
+#[inline(always)]
+pub fn split_withdrawal(
+    pool_tokens: u64,
+    total_lamports: u64,
+    pool_token_supply: u64,
+    withdrawal_fee: &Fee,
+) -> Option<WithdrawalSplit> {
+    let fee = withdrawal_fee.apply(pool_tokens)?;
+    let burnt = pool_tokens.checked_sub(fee)?;
+    let lamports = lamports_for_pool_tokens(burnt, total_lamports, pool_token_supply)?;
+    Some(WithdrawalSplit {
+        fee,
+        burnt,
+        lamports,
+    })
+}
+
 /// Lamports one pool token is worth, rounded up: the tolerance a withdrawal of a whole
 /// account is allowed, since token amounts cannot express every lamport amount.
 #[inline]

@@ -1,7 +1,7 @@
 //! Addresses of the programs and sysvars the pool talks to (checked against the SDK's ids in
 //! the test suite).
 
-use pinocchio::Address;
+use solana_address::Address;
 
 /// `11111111111111111111111111111111`
 pub const SYSTEM_PROGRAM: Address = Address::new_from_array([0; 32]);

@@ -1,0 +1,400 @@
+//! CPI builders for programs that call the pool (feature `cpi`, on pinocchio): one struct per
+//! instruction, the accounts by name in the SPL order, then `invoke` or `invoke_signed` with
+//! the caller's signer seeds. Each returns the amount the pool paid out, read from the pool's
+//! return data: pool tokens minted to `destination` for deposits, lamports for withdrawals.
+//!
+//! ```ignore
+//! let minted = DepositSol {
+//!     program_id: pool_program.address(),
+//!     stake_pool, withdraw_authority, reserve_stake,
+//!     lamports_from: vault,            // a PDA of the caller: it signs with `signers`
+//!     destination: vault_pool_tokens,
+//!     manager_fee_account, referrer: vault_pool_tokens, pool_mint,
+//!     system_program, token_program,
+//!     sol_deposit_authority: None,
+//!     lamports,
+//!     minimum_pool_tokens_out: Some(quote.user),
+//! }
+//! .invoke_signed(&[vault_signer])?;
+//! ```
+//!
+//! Every struct is passed by reference: no call takes more than five machine arguments, so a
+//! caller built for SBPF v0 runs with mainnet's stack-frame gaps.
+
+use pinocchio::{
+    cpi::{get_return_data, invoke_signed, Signer},
+    error::ProgramError,
+    instruction::{InstructionAccount, InstructionView},
+    AccountView, Address,
+};
+
+use crate::{instruction as data, quote::read_return_data};
+
+/// The amount the pool reported, checked to come from the pool program itself.
+fn returned_amount(program_id: &Address) -> Result<u64, ProgramError> {
+    let returned = get_return_data().ok_or(ProgramError::InvalidAccountData)?;
+    if returned.program_id() != program_id {
+        return Err(ProgramError::IncorrectProgramId);
+    }
+    read_return_data(returned.as_slice()).ok_or(ProgramError::InvalidAccountData)
+}
+
+/// Invokes `program_id` with `metas`, `views` and `data`, then reads the amount returned.
+/// Inlined: as a call it would take seven machine arguments (see the module docs).
+#[inline(always)]
+fn invoke_pool<const N: usize>(
+    program_id: &Address,
+    data: &[u8],
+    metas: &[InstructionAccount; N],
+    views: &[&AccountView; N],
+    signers: &[Signer],
+) -> Result<u64, ProgramError> {
+    invoke_signed(
+        &InstructionView {
+            program_id,
+            data,
+            accounts: metas,
+        },
+        views,
+        signers,
+    )?;
+    returned_amount(program_id)
+}
+
+/// `DepositSol` (or `DepositSolWithSlippage` when `minimum_pool_tokens_out` is set): moves
+/// `lamports` from `lamports_from` into the reserve and mints pool tokens to `destination`.
+/// Returns the pool tokens minted to `destination`.
+pub struct DepositSol<'a> {
+    pub program_id: &'a Address,
+    pub stake_pool: &'a AccountView,
+    pub withdraw_authority: &'a AccountView,
+    pub reserve_stake: &'a AccountView,
+    /// Signs: the caller's own account or a PDA of the caller (`signers`).
+    pub lamports_from: &'a AccountView,
+    pub destination: &'a AccountView,
+    pub manager_fee_account: &'a AccountView,
+    pub referrer: &'a AccountView,
+    pub pool_mint: &'a AccountView,
+    pub system_program: &'a AccountView,
+    pub token_program: &'a AccountView,
+    /// Required (and signing) when the pool has a SOL deposit authority.
+    pub sol_deposit_authority: Option<&'a AccountView>,
+    pub lamports: u64,
+    pub minimum_pool_tokens_out: Option<u64>,
+}
+
+impl DepositSol<'_> {
+    pub fn invoke(&self) -> Result<u64, ProgramError> {
+        self.invoke_signed(&[])
+    }
+
+    pub fn invoke_signed(&self, signers: &[Signer]) -> Result<u64, ProgramError> {
+        let mut bytes = [0u8; 17];
+        let length = match self.minimum_pool_tokens_out {
+            Some(minimum) => {
+                bytes = data::deposit_sol_with_slippage(self.lamports, minimum);
+                17
+            }
+            None => {
+                bytes[..9].copy_from_slice(&data::deposit_sol(self.lamports));
+                9
+            }
+        };
+        let metas = [
+            InstructionAccount::writable(self.stake_pool.address()),
+            InstructionAccount::readonly(self.withdraw_authority.address()),
+            InstructionAccount::writable(self.reserve_stake.address()),
+            InstructionAccount::writable_signer(self.lamports_from.address()),
+            InstructionAccount::writable(self.destination.address()),
+            InstructionAccount::writable(self.manager_fee_account.address()),
+            InstructionAccount::writable(self.referrer.address()),
+            InstructionAccount::writable(self.pool_mint.address()),
+            InstructionAccount::readonly(self.system_program.address()),
+            InstructionAccount::readonly(self.token_program.address()),
+        ];
+        let views = [
+            self.stake_pool,
+            self.withdraw_authority,
+            self.reserve_stake,
+            self.lamports_from,
+            self.destination,
+            self.manager_fee_account,
+            self.referrer,
+            self.pool_mint,
+            self.system_program,
+            self.token_program,
+        ];
+        match self.sol_deposit_authority {
+            None => invoke_pool(self.program_id, &bytes[..length], &metas, &views, signers),
+            Some(authority) => invoke_pool(
+                self.program_id,
+                &bytes[..length],
+                &with_signer::<10, 11>(&metas, authority),
+                &with_view::<10, 11>(&views, authority),
+                signers,
+            ),
+        }
+    }
+}
+
+/// `WithdrawSol` (or `WithdrawSolWithSlippage`): burns `pool_tokens` from `burn_from` and
+/// pays lamports from the reserve to `destination`. Returns the lamports paid.
+pub struct WithdrawSol<'a> {
+    pub program_id: &'a Address,
+    pub stake_pool: &'a AccountView,
+    pub withdraw_authority: &'a AccountView,
+    /// Owner or delegate of `burn_from`; signs.
+    pub user_transfer_authority: &'a AccountView,
+    pub burn_from: &'a AccountView,
+    pub reserve_stake: &'a AccountView,
+    pub destination: &'a AccountView,
+    pub manager_fee_account: &'a AccountView,
+    pub pool_mint: &'a AccountView,
+    pub clock: &'a AccountView,
+    pub stake_history: &'a AccountView,
+    pub stake_program: &'a AccountView,
+    pub token_program: &'a AccountView,
+    /// Required (and signing) when the pool has a SOL withdraw authority.
+    pub sol_withdraw_authority: Option<&'a AccountView>,
+    pub pool_tokens: u64,
+    pub minimum_lamports_out: Option<u64>,
+}
+
+impl WithdrawSol<'_> {
+    pub fn invoke(&self) -> Result<u64, ProgramError> {
+        self.invoke_signed(&[])
+    }
+
+    pub fn invoke_signed(&self, signers: &[Signer]) -> Result<u64, ProgramError> {
+        let mut bytes = [0u8; 17];
+        let length = match self.minimum_lamports_out {
+            Some(minimum) => {
+                bytes = data::withdraw_sol_with_slippage(self.pool_tokens, minimum);
+                17
+            }
+            None => {
+                bytes[..9].copy_from_slice(&data::withdraw_sol(self.pool_tokens));
+                9
+            }
+        };
+        let metas = [
+            InstructionAccount::writable(self.stake_pool.address()),
+            InstructionAccount::readonly(self.withdraw_authority.address()),
+            InstructionAccount::readonly_signer(self.user_transfer_authority.address()),
+            InstructionAccount::writable(self.burn_from.address()),
+            InstructionAccount::writable(self.reserve_stake.address()),
+            InstructionAccount::writable(self.destination.address()),
+            InstructionAccount::writable(self.manager_fee_account.address()),
+            InstructionAccount::writable(self.pool_mint.address()),
+            InstructionAccount::readonly(self.clock.address()),
+            InstructionAccount::readonly(self.stake_history.address()),
+            InstructionAccount::readonly(self.stake_program.address()),
+            InstructionAccount::readonly(self.token_program.address()),
+        ];
+        let views = [
+            self.stake_pool,
+            self.withdraw_authority,
+            self.user_transfer_authority,
+            self.burn_from,
+            self.reserve_stake,
+            self.destination,
+            self.manager_fee_account,
+            self.pool_mint,
+            self.clock,
+            self.stake_history,
+            self.stake_program,
+            self.token_program,
+        ];
+        match self.sol_withdraw_authority {
+            None => invoke_pool(self.program_id, &bytes[..length], &metas, &views, signers),
+            Some(authority) => invoke_pool(
+                self.program_id,
+                &bytes[..length],
+                &with_signer::<12, 13>(&metas, authority),
+                &with_view::<12, 13>(&views, authority),
+                signers,
+            ),
+        }
+    }
+}
+
+/// `DepositStake` (or `DepositStakeWithSlippage`): merges `deposit_stake` into the
+/// validator's stake and mints pool tokens to `destination`. The stake account's staker and
+/// withdrawer must already be `stake_deposit_authority` (the pool's `[pool, "deposit"]` PDA,
+/// or the pool's custom deposit authority, which then signs). Returns the pool tokens minted
+/// to `destination`.
+pub struct DepositStake<'a> {
+    pub program_id: &'a Address,
+    pub stake_pool: &'a AccountView,
+    pub validator_list: &'a AccountView,
+    pub stake_deposit_authority: &'a AccountView,
+    /// Whether `stake_deposit_authority` signs (a custom deposit authority).
+    pub deposit_authority_signs: bool,
+    pub withdraw_authority: &'a AccountView,
+    pub deposit_stake: &'a AccountView,
+    pub validator_stake: &'a AccountView,
+    pub reserve_stake: &'a AccountView,
+    pub destination: &'a AccountView,
+    pub manager_fee_account: &'a AccountView,
+    pub referrer: &'a AccountView,
+    pub pool_mint: &'a AccountView,
+    pub clock: &'a AccountView,
+    pub stake_history: &'a AccountView,
+    pub token_program: &'a AccountView,
+    pub stake_program: &'a AccountView,
+    pub minimum_pool_tokens_out: Option<u64>,
+}
+
+impl DepositStake<'_> {
+    pub fn invoke(&self) -> Result<u64, ProgramError> {
+        self.invoke_signed(&[])
+    }
+
+    pub fn invoke_signed(&self, signers: &[Signer]) -> Result<u64, ProgramError> {
+        let mut bytes = [0u8; 9];
+        let length = match self.minimum_pool_tokens_out {
+            Some(minimum) => {
+                bytes = data::deposit_stake_with_slippage(minimum);
+                9
+            }
+            None => {
+                bytes[0] = data::deposit_stake()[0];
+                1
+            }
+        };
+        let authority = if self.deposit_authority_signs {
+            InstructionAccount::readonly_signer(self.stake_deposit_authority.address())
+        } else {
+            InstructionAccount::readonly(self.stake_deposit_authority.address())
+        };
+        let metas = [
+            InstructionAccount::writable(self.stake_pool.address()),
+            InstructionAccount::writable(self.validator_list.address()),
+            authority,
+            InstructionAccount::readonly(self.withdraw_authority.address()),
+            InstructionAccount::writable(self.deposit_stake.address()),
+            InstructionAccount::writable(self.validator_stake.address()),
+            InstructionAccount::writable(self.reserve_stake.address()),
+            InstructionAccount::writable(self.destination.address()),
+            InstructionAccount::writable(self.manager_fee_account.address()),
+            InstructionAccount::writable(self.referrer.address()),
+            InstructionAccount::writable(self.pool_mint.address()),
+            InstructionAccount::readonly(self.clock.address()),
+            InstructionAccount::readonly(self.stake_history.address()),
+            InstructionAccount::readonly(self.token_program.address()),
+            InstructionAccount::readonly(self.stake_program.address()),
+        ];
+        let views = [
+            self.stake_pool,
+            self.validator_list,
+            self.stake_deposit_authority,
+            self.withdraw_authority,
+            self.deposit_stake,
+            self.validator_stake,
+            self.reserve_stake,
+            self.destination,
+            self.manager_fee_account,
+            self.referrer,
+            self.pool_mint,
+            self.clock,
+            self.stake_history,
+            self.token_program,
+            self.stake_program,
+        ];
+        invoke_pool(self.program_id, &bytes[..length], &metas, &views, signers)
+    }
+}
+
+/// `WithdrawStake` (or `WithdrawStakeWithSlippage`): burns `pool_tokens` and splits their
+/// value from `split_from` (a validator's stake, a transient, or the reserve) into `split_to`
+/// (an uninitialized stake account), whose staker and withdrawer become `new_authority`.
+/// Returns the lamports split off.
+pub struct WithdrawStake<'a> {
+    pub program_id: &'a Address,
+    pub stake_pool: &'a AccountView,
+    pub validator_list: &'a AccountView,
+    pub withdraw_authority: &'a AccountView,
+    pub split_from: &'a AccountView,
+    pub split_to: &'a AccountView,
+    pub new_authority: &'a AccountView,
+    /// Owner or delegate of `burn_from`; signs.
+    pub user_transfer_authority: &'a AccountView,
+    pub burn_from: &'a AccountView,
+    pub manager_fee_account: &'a AccountView,
+    pub pool_mint: &'a AccountView,
+    pub clock: &'a AccountView,
+    pub token_program: &'a AccountView,
+    pub stake_program: &'a AccountView,
+    pub pool_tokens: u64,
+    pub minimum_lamports_out: Option<u64>,
+}
+
+impl WithdrawStake<'_> {
+    pub fn invoke(&self) -> Result<u64, ProgramError> {
+        self.invoke_signed(&[])
+    }
+
+    pub fn invoke_signed(&self, signers: &[Signer]) -> Result<u64, ProgramError> {
+        let mut bytes = [0u8; 17];
+        let length = match self.minimum_lamports_out {
+            Some(minimum) => {
+                bytes = data::withdraw_stake_with_slippage(self.pool_tokens, minimum);
+                17
+            }
+            None => {
+                bytes[..9].copy_from_slice(&data::withdraw_stake(self.pool_tokens));
+                9
+            }
+        };
+        let metas = [
+            InstructionAccount::writable(self.stake_pool.address()),
+            InstructionAccount::writable(self.validator_list.address()),
+            InstructionAccount::readonly(self.withdraw_authority.address()),
+            InstructionAccount::writable(self.split_from.address()),
+            InstructionAccount::writable(self.split_to.address()),
+            InstructionAccount::readonly(self.new_authority.address()),
+            InstructionAccount::readonly_signer(self.user_transfer_authority.address()),
+            InstructionAccount::writable(self.burn_from.address()),
+            InstructionAccount::writable(self.manager_fee_account.address()),
+            InstructionAccount::writable(self.pool_mint.address()),
+            InstructionAccount::readonly(self.clock.address()),
+            InstructionAccount::readonly(self.token_program.address()),
+            InstructionAccount::readonly(self.stake_program.address()),
+        ];
+        let views = [
+            self.stake_pool,
+            self.validator_list,
+            self.withdraw_authority,
+            self.split_from,
+            self.split_to,
+            self.new_authority,
+            self.user_transfer_authority,
+            self.burn_from,
+            self.manager_fee_account,
+            self.pool_mint,
+            self.clock,
+            self.token_program,
+            self.stake_program,
+        ];
+        invoke_pool(self.program_id, &bytes[..length], &metas, &views, signers)
+    }
+}
+
+/// `metas` with a trailing signing funding authority.
+fn with_signer<'a, const N: usize, const M: usize>(
+    metas: &[InstructionAccount<'a>; N],
+    authority: &'a AccountView,
+) -> [InstructionAccount<'a>; M] {
+    core::array::from_fn(|index| match metas.get(index) {
+        Some(meta) => meta.clone(),
+        None => InstructionAccount::readonly_signer(authority.address()),
+    })
+}
+
+/// `views` with a trailing funding authority.
+fn with_view<'a, const N: usize, const M: usize>(
+    views: &[&'a AccountView; N],
+    authority: &'a AccountView,
+) -> [&'a AccountView; M] {
+    core::array::from_fn(|index| views.get(index).copied().unwrap_or(authority))
+}

@@ -1,0 +1,135 @@
+//! What a deposit or withdrawal will pay, computed from the pool account's bytes with the
+//! program's own formulas and checks: a caller that quotes and then calls in the same
+//! transaction gets exactly the quoted amounts (the program sets its return data to the same
+//! number, see [`read_return_data`]).
+//!
+//! Quotes assume the instruction's other accounts are right (the stored fee account, a usable
+//! one, and not the manager withdrawing from its own fee account, which pays no fee); they fail
+//! with the program's error when the pool itself would refuse: a stale pool
+//! (`StakeListAndPoolOutOfDate`), an amount that mints or pays nothing (`DepositTooSmall`,
+//! `WithdrawalTooSmall`), arithmetic that cannot be done (`CalculationFailure`).
+
+use solana_program_error::ProgramError;
+
+use crate::{
+    error::StakePoolError,
+    math::{self, DepositSplit, Fee, WithdrawalSplit},
+    state::stake_pool::{load_pool, StakePoolHeader, StakePoolTail},
+};
+
+/// The pool, loaded and checked the way every deposit and withdrawal starts: initialized and
+/// updated for `current_epoch` (a stale rate would let depositors buy the epoch's rewards,
+/// or holders leave before a loss is counted).
+fn updated_pool(
+    pool_data: &[u8],
+    current_epoch: u64,
+) -> Result<(&StakePoolHeader, StakePoolTail), ProgramError> {
+    let (pool, tail) = load_pool(pool_data)?;
+    if pool.last_update_epoch() < current_epoch {
+        return Err(StakePoolError::StakeListAndPoolOutOfDate.into());
+    }
+    Ok((pool, tail))
+}
+
+/// Pool tokens split out of a deposit; the user must get at least one.
+fn deposit_result(split: Option<DepositSplit>) -> Result<DepositSplit, ProgramError> {
+    let split = split.ok_or(StakePoolError::CalculationFailure)?;
+    if split.user == 0 {
+        return Err(StakePoolError::DepositTooSmall.into());
+    }
+    Ok(split)
+}
+
+/// Lamports split out of a withdrawal; the user must get at least one.
+fn withdrawal_result(split: Option<WithdrawalSplit>) -> Result<WithdrawalSplit, ProgramError> {
+    let split = split.ok_or(StakePoolError::CalculationFailure)?;
+    if split.lamports == 0 {
+        return Err(StakePoolError::WithdrawalTooSmall.into());
+    }
+    Ok(split)
+}
+
+/// `DepositSol` of `lamports`: the pool tokens minted to the user (`user`), the manager and
+/// the referrer.
+pub fn deposit_sol(
+    pool_data: &[u8],
+    lamports: u64,
+    current_epoch: u64,
+) -> Result<DepositSplit, ProgramError> {
+    let (pool, tail) = updated_pool(pool_data, current_epoch)?;
+    deposit_result(math::split_deposit(
+        lamports,
+        pool.total_lamports(),
+        pool.pool_token_supply(),
+        &tail.sol_deposit_fee,
+        tail.sol_referral_fee,
+    ))
+}
+
+/// `WithdrawSol` of `pool_tokens`: the fee, the tokens burnt and the lamports paid. (The
+/// program also refuses a withdrawal larger than the reserve holds above its rent; that
+/// depends on the reserve account, not the pool.)
+pub fn withdraw_sol(
+    pool_data: &[u8],
+    pool_tokens: u64,
+    current_epoch: u64,
+) -> Result<WithdrawalSplit, ProgramError> {
+    let (pool, tail) = updated_pool(pool_data, current_epoch)?;
+    withdrawal_result(math::split_withdrawal(
+        pool_tokens,
+        pool.total_lamports(),
+        pool.pool_token_supply(),
+        &tail.sol_withdrawal_fee,
+    ))
+}
+
+/// `DepositStake` of a stake account holding `stake_lamports` of delegated stake and
+/// `total_lamports_in` lamports in all (rent and any undelegated lamports pay the SOL deposit
+/// fee).
+pub fn deposit_stake(
+    pool_data: &[u8],
+    total_lamports_in: u64,
+    stake_lamports: u64,
+    current_epoch: u64,
+) -> Result<DepositSplit, ProgramError> {
+    let (pool, tail) = updated_pool(pool_data, current_epoch)?;
+    deposit_result(math::split_stake_deposit(
+        total_lamports_in,
+        stake_lamports,
+        pool.total_lamports(),
+        pool.pool_token_supply(),
+        &tail.stake_deposit_fee,
+        &tail.sol_deposit_fee,
+        tail.stake_referral_fee,
+    ))
+}
+
+/// `WithdrawStake` of `pool_tokens`: the fee, the tokens burnt and the stake lamports split
+/// off to the user.
+pub fn withdraw_stake(
+    pool_data: &[u8],
+    pool_tokens: u64,
+    current_epoch: u64,
+) -> Result<WithdrawalSplit, ProgramError> {
+    let (pool, tail) = updated_pool(pool_data, current_epoch)?;
+    withdrawal_result(math::split_withdrawal(
+        pool_tokens,
+        pool.total_lamports(),
+        pool.pool_token_supply(),
+        &tail.stake_withdrawal_fee,
+    ))
+}
+
+/// The amount a deposit or withdrawal paid out, from the program's return data (a
+/// little-endian u64): pool tokens minted to the user, or lamports paid. `None` when the data
+/// is not eight bytes.
+pub fn read_return_data(data: &[u8]) -> Option<u64> {
+    let bytes: [u8; 8] = data.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+/// No fee: what a withdrawal pays when the manager withdraws from its own fee account.
+pub const NO_FEE: Fee = Fee {
+    denominator: 0,
+    numerator: 0,
+};
