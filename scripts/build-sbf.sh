@@ -1,29 +1,36 @@
 #!/usr/bin/env bash
-# Builds the on-chain program to target/deploy/p_stake_pool.so.
+# Builds an on-chain program to target/deploy/<crate>.so (default: p-stake-pool).
 #   scripts/build-sbf.sh          SBPF v0 (classic relocatable ELF, loads on every cluster;
 #                                 checked to run with and without stack-frame gaps)
-#   scripts/build-sbf.sh --v3     SBPF v3, written to target/deploy/v3/p_stake_pool.so
+#   scripts/build-sbf.sh --v3     SBPF v3, written to target/deploy/v3/<crate>.so
+#   --program DIR                 another program under programs/ (e.g. router)
 # Uses Solana's `cargo build-sbf` when it is installed; otherwise the offline pipeline
 # (Debian rustc 1.96 + build-std + sbpf-linker on LLVM 23), installed by setup-toolchain.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ARCH=v0
-for arg in "$@"; do
-  case "$arg" in
+PROGRAM=p-stake-pool
+while [ $# -gt 0 ]; do
+  case "$1" in
     --v3) ARCH=v3 ;;
     --v0) ARCH=v0 ;;
-    *) echo "usage: $0 [--v0|--v3]" >&2; exit 2 ;;
+    --program) PROGRAM=$2; shift ;;
+    *) echo "usage: $0 [--v0|--v3] [--program DIR]" >&2; exit 2 ;;
   esac
+  shift
 done
+MANIFEST="programs/$PROGRAM/Cargo.toml"
+PACKAGE=$(sed -n 's/^name = "\(.*\)"/\1/p' "$MANIFEST" | head -n1)
+LIB=${PACKAGE//-/_}
 mkdir -p target/deploy
 
 if [ -z "${P_STAKE_POOL_OFFLINE_SBF:-}" ] && cargo build-sbf --version >/dev/null 2>&1; then
   if [ "$ARCH" = v3 ]; then
-    cargo build-sbf --manifest-path programs/p-stake-pool/Cargo.toml --arch v3 --sbf-out-dir target/deploy/v3
+    cargo build-sbf --manifest-path "$MANIFEST" --arch v3 --sbf-out-dir target/deploy/v3
   else
-    cargo build-sbf --manifest-path programs/p-stake-pool/Cargo.toml --sbf-out-dir target/deploy
-    python3 scripts/check-sbf.py target/deploy/p_stake_pool.so
+    cargo build-sbf --manifest-path "$MANIFEST" --sbf-out-dir target/deploy
+    python3 scripts/check-sbf.py "target/deploy/$LIB.so"
   fi
   exit 0
 fi
@@ -37,8 +44,8 @@ export CARGO_TARGET_DIR=${SBF_TARGET_DIR:-$CACHE/target-sbf-$ARCH}
 mkdir -p "$CARGO_TARGET_DIR"
 SHIM="$CARGO_TARGET_DIR/i128shim.bc"
 # The linker writes one shared path for every arch: force a relink so it holds this build.
-rm -f "$ROOT/programs/target/deploy/p_stake_pool.so"
-touch "$ROOT/programs/p-stake-pool/src/lib.rs"
+rm -f "$ROOT/programs/target/deploy/$LIB.so"
+touch "$ROOT/programs/$PROGRAM/src/lib.rs"
 llvm-as-22 "$SBF_DIR/i128shim.ll" -o "$SHIM"
 
 # For v3 (cpu v4) LLVM 23 lowers big `match`es to jump tables using `gotox` (opcode 0x0d),
@@ -58,14 +65,14 @@ BUILD_DIR=$(mktemp -d)
 trap 'rm -rf "$BUILD_DIR"' EXIT
 # sbpf-linker writes ./target/deploy/<crate>.so relative to its working directory.
 ( cd "$BUILD_DIR" && env PATH="$R/tools/bin:/usr/sbin:/usr/bin:/sbin:/bin" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
-  /usr/bin/cargo build --release --locked --manifest-path "$ROOT/programs/Cargo.toml" -p p-stake-pool \
+  /usr/bin/cargo build --release --locked --manifest-path "$ROOT/programs/Cargo.toml" -p "$PACKAGE" \
     --target "$SBF_DIR/bpfel-solana-solana.json" -Zbuild-std=core,alloc -Zjson-target-spec )
 if [ "$ARCH" = v3 ]; then OUT=target/deploy/v3; else OUT=target/deploy; fi
 mkdir -p "$OUT"
 # (cargo runs the linker from the programs/ workspace root.)
-SO=$(find "$BUILD_DIR" "$ROOT/programs/target/deploy" -maxdepth 3 -name p_stake_pool.so -newer "$SHIM" 2>/dev/null | head -n1)
-[ -n "$SO" ] || { echo "build-sbf: sbpf-linker produced no p_stake_pool.so" >&2; exit 1; }
-[ "$SO" -ef "$OUT/p_stake_pool.so" ] || cp "$SO" "$OUT/p_stake_pool.so"
-ls -l "$OUT/p_stake_pool.so"
+SO=$(find "$BUILD_DIR" "$ROOT/programs/target/deploy" -maxdepth 3 -name "$LIB.so" -newer "$SHIM" 2>/dev/null | head -n1)
+[ -n "$SO" ] || { echo "build-sbf: sbpf-linker produced no $LIB.so" >&2; exit 1; }
+[ "$SO" -ef "$OUT/$LIB.so" ] || cp "$SO" "$OUT/$LIB.so"
+ls -l "$OUT/$LIB.so"
 # A v0 binary that reaches above its frame pointer faults in mainnet's stack-frame gaps.
-python3 "$ROOT/scripts/check-sbf.py" "$OUT/p_stake_pool.so"
+python3 "$ROOT/scripts/check-sbf.py" "$OUT/$LIB.so"

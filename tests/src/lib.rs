@@ -118,9 +118,22 @@ pub async fn start() -> Env {
     start_with_fixtures(&[]).await
 }
 
+/// Where tests deploy the example CPI caller (`programs/router`).
+pub const ROUTER_ID: Pubkey = Pubkey::from_str_const("Router1111111111111111111111111111111111111");
+
+/// `start`, plus the example router built beside the pool (`p_stake_pool_router.so` in the
+/// same directory: the same SBPF version).
+pub async fn start_with_router() -> Env {
+    start_programs(&[], true).await
+}
+
 /// `start`, plus programs from `tests/fixtures/` (file name, address) loaded by the
 /// non-upgradeable loader, as the Metaplex fixture is.
 pub async fn start_with_fixtures(fixtures: &[(&str, Pubkey)]) -> Env {
+    start_programs(fixtures, false).await
+}
+
+async fn start_programs(fixtures: &[(&str, Pubkey)], with_router: bool) -> Env {
     let so = format!("{}/p_stake_pool.so", deploy_dir());
     assert!(
         std::path::Path::new(&so).exists(),
@@ -131,6 +144,14 @@ pub async fn start_with_fixtures(fixtures: &[(&str, Pubkey)]) -> Env {
     FeatureProfile::from_env().apply(&mut program_test);
     program_test.prefer_bpf(true);
     program_test.add_program("p_stake_pool", PROGRAM_ID, None);
+    if with_router {
+        let router = format!("{}/p_stake_pool_router.so", deploy_dir());
+        assert!(
+            std::path::Path::new(&router).exists(),
+            "{router} is missing: run scripts/build-sbf.sh --program router first"
+        );
+        program_test.add_program("p_stake_pool_router", ROUTER_ID, None);
+    }
     // The oracle runs natively: only its processor exists, no .so.
     program_test.prefer_bpf(false);
     program_test.add_program(
@@ -178,6 +199,8 @@ pub struct Measured {
     pub total: u64,
     pub inner: u64,
     pub logs: Vec<String>,
+    /// The transaction's return data: the program that set it, and the bytes.
+    pub return_data: Option<(Pubkey, Vec<u8>)>,
 }
 
 impl Measured {
@@ -187,7 +210,8 @@ impl Measured {
     }
 }
 
-/// Sums "consumed" reports of invocations deeper than the top level.
+/// Sums the "consumed" reports of the top-level program's direct invocations (each report
+/// already includes what that program invoked in turn).
 pub fn inner_compute_units(logs: &[String]) -> u64 {
     let mut depth = 0usize;
     let mut inner = 0u64;
@@ -196,7 +220,7 @@ pub fn inner_compute_units(logs: &[String]) -> u64 {
             depth += 1;
         } else if let Some(rest) = line.strip_prefix("Program ") {
             if let Some(position) = rest.find(" consumed ") {
-                if depth >= 2 {
+                if depth == 2 {
                     let units: u64 = rest[position + 10..]
                         .split_whitespace()
                         .next()
@@ -278,6 +302,7 @@ impl Env {
             total: details.units_consumed,
             inner: inner_compute_units(&details.logs),
             logs: details.logs,
+            return_data: details.return_data.map(|data| (data.program_id, data.data)),
         }
     }
 
@@ -323,6 +348,7 @@ impl Env {
             total: details.units_consumed,
             inner: inner_compute_units(&details.logs),
             logs: details.logs,
+            return_data: details.return_data.map(|data| (data.program_id, data.data)),
         }
     }
 

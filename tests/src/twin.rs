@@ -340,6 +340,15 @@ impl Twin {
     /// SOL deposit by `user`, referral to `referrer`.
     pub async fn deposit_sol(&self, env: &mut Env, user: usize, referrer: usize, lamports: u64) {
         let (user, referrer) = (&self.users[user], &self.users[referrer]);
+        // What the interface's quote says our pool will mint, checked against what it does.
+        let epoch = env.epoch().await;
+        let pool_data = env
+            .account(&self.ours.stake_pool.pubkey())
+            .await
+            .unwrap()
+            .data;
+        let quoted = p_stake_pool_client::quote::deposit_sol(&pool_data, lamports, epoch);
+        let before = env.token_balance(&user.account(Side::Ours)).await;
         self.run(env, &[&user.keypair], |pool, side| {
             vec![deposit_sol_instruction(
                 pool,
@@ -351,12 +360,31 @@ impl Twin {
         })
         .await
         .unwrap();
+        let minted = env.token_balance(&user.account(Side::Ours)).await - before;
+        // (When the user refers itself it also receives the referral share.)
+        let referral = if std::ptr::eq(user, referrer) {
+            quoted.as_ref().map_or(0, |split| split.referral_fee)
+        } else {
+            0
+        };
+        assert_eq!(
+            Ok(minted),
+            quoted.map(|split| split.user + referral),
+            "quote"
+        );
     }
 
     /// SOL withdrawal of `pool_tokens` by `user`; returns the lamports each side paid out.
     pub async fn withdraw_sol(&self, env: &mut Env, user: usize, pool_tokens: u64) -> u64 {
         let user = &self.users[user];
         let destinations = [Keypair::new().pubkey(), Keypair::new().pubkey()];
+        let epoch = env.epoch().await;
+        let pool_data = env
+            .account(&self.ours.stake_pool.pubkey())
+            .await
+            .unwrap()
+            .data;
+        let quoted = p_stake_pool_client::quote::withdraw_sol(&pool_data, pool_tokens, epoch);
         self.run(env, &[&user.keypair], |pool, side| {
             vec![withdraw_sol_instruction(
                 pool,
@@ -373,6 +401,15 @@ impl Twin {
             env.lamports(&destinations[1]).await,
         ];
         assert_eq!(paid[0], paid[1], "lamports paid out differ");
+        // The quote charges the withdrawal fee; the program skips it for a fee account that
+        // cannot take it (then the tokens pay out at the plain rate).
+        let fee_free =
+            p_stake_pool_client::quote::fee_free_withdrawal(&pool_data, pool_tokens, epoch);
+        assert!(
+            quoted.map(|split| split.lamports) == Ok(paid[0])
+                || fee_free.map(|split| split.lamports) == Ok(paid[0]),
+            "quote"
+        );
         paid[0]
     }
 

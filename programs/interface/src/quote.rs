@@ -120,6 +120,24 @@ pub fn withdraw_stake(
     ))
 }
 
+/// `WithdrawSol` or `WithdrawStake` of `pool_tokens` without a fee: what the manager gets
+/// from its own fee account, and what anyone gets while the fee account cannot take fees
+/// (closed, frozen, wrong mint or a refused extension: a broken fee account never blocks
+/// withdrawals).
+pub fn fee_free_withdrawal(
+    pool_data: &[u8],
+    pool_tokens: u64,
+    current_epoch: u64,
+) -> Result<WithdrawalSplit, ProgramError> {
+    let (pool, _) = updated_pool(pool_data, current_epoch)?;
+    withdrawal_result(math::split_withdrawal(
+        pool_tokens,
+        pool.total_lamports(),
+        pool.pool_token_supply(),
+        &NO_FEE,
+    ))
+}
+
 /// The amount a deposit or withdrawal paid out, from the program's return data (a
 /// little-endian u64): pool tokens minted to the user, or lamports paid. `None` when the data
 /// is not eight bytes.
@@ -128,8 +146,8 @@ pub fn read_return_data(data: &[u8]) -> Option<u64> {
     Some(u64::from_le_bytes(bytes))
 }
 
-/// No fee: what a withdrawal pays when the manager withdraws from its own fee account.
-pub const NO_FEE: Fee = Fee {
+/// No fee (a zero denominator).
+const NO_FEE: Fee = Fee {
     denominator: 0,
     numerator: 0,
 };

@@ -1,0 +1,462 @@
+//! A DeFi program calling the pool: the example router (`programs/router`, built by the same
+//! pipeline) deposits SOL from its program-owned vault, withdraws SOL from its program-owned
+//! token account, and deposits a program-controlled stake account, each time checking the
+//! pool's returned amount against the interface's quote. Hostile calls through it are refused
+//! with the specific error and change nothing. CU of each path is printed and benchmarked.
+
+use p_stake_pool_client::quote;
+use p_stake_pool_tests::*;
+use solana_sdk::{
+    instruction::{AccountMeta, Instruction, InstructionError},
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
+};
+use spl_stake_pool::error::StakePoolError;
+
+const SYSTEM_PROGRAM: Pubkey = Pubkey::from_str_const("11111111111111111111111111111111");
+const CLOCK: Pubkey = Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
+const STAKE_HISTORY: Pubkey = Pubkey::from_str_const("SysvarStakeHistory1111111111111111111111111");
+/// The router's own errors (`RouterError` in programs/router).
+const WRONG_VAULT: u32 = 0x7200;
+const WRONG_POOL_PROGRAM: u32 = 0x7203;
+
+/// The router's vault PDA and its pool-token account.
+struct Router {
+    vault: Pubkey,
+    vault_tokens: Pubkey,
+}
+
+async fn router(env: &mut Env, pool: &Pool) -> Router {
+    let (vault, _) = Pubkey::find_program_address(&[b"vault"], &ROUTER_ID);
+    let vault_tokens = env
+        .create_token_account(&pool.pool_mint.pubkey(), &vault)
+        .await;
+    Router {
+        vault,
+        vault_tokens,
+    }
+}
+
+fn data(tag: u8, first: u64, second: u64) -> Vec<u8> {
+    let mut data = vec![tag];
+    data.extend_from_slice(&first.to_le_bytes());
+    data.extend_from_slice(&second.to_le_bytes());
+    data
+}
+
+fn deposit_sol(
+    pool: &Pool,
+    router: &Router,
+    user: &Pubkey,
+    user_tokens: &Pubkey,
+    lamports: u64,
+    minimum: u64,
+) -> Instruction {
+    Instruction::new_with_bytes(
+        ROUTER_ID,
+        &data(0, lamports, minimum),
+        vec![
+            AccountMeta::new(*user, true),
+            AccountMeta::new(router.vault, false),
+            AccountMeta::new(router.vault_tokens, false),
+            AccountMeta::new(*user_tokens, false),
+            AccountMeta::new_readonly(pool.program_id, false),
+            AccountMeta::new(pool.stake_pool.pubkey(), false),
+            AccountMeta::new_readonly(pool.withdraw_authority, false),
+            AccountMeta::new(pool.reserve_stake, false),
+            AccountMeta::new(pool.manager_fee_account, false),
+            AccountMeta::new(pool.pool_mint.pubkey(), false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+            AccountMeta::new_readonly(pool.token_program, false),
+        ],
+    )
+}
+
+fn withdraw_sol(
+    pool: &Pool,
+    router: &Router,
+    user: &Pubkey,
+    user_tokens: &Pubkey,
+    pool_tokens: u64,
+    minimum: u64,
+) -> Instruction {
+    Instruction::new_with_bytes(
+        ROUTER_ID,
+        &data(1, pool_tokens, minimum),
+        vec![
+            AccountMeta::new(*user, true),
+            AccountMeta::new_readonly(router.vault, false),
+            AccountMeta::new(router.vault_tokens, false),
+            AccountMeta::new(*user_tokens, false),
+            AccountMeta::new_readonly(pool.program_id, false),
+            AccountMeta::new(pool.stake_pool.pubkey(), false),
+            AccountMeta::new_readonly(pool.withdraw_authority, false),
+            AccountMeta::new(pool.reserve_stake, false),
+            AccountMeta::new(pool.manager_fee_account, false),
+            AccountMeta::new(pool.pool_mint.pubkey(), false),
+            AccountMeta::new_readonly(CLOCK, false),
+            AccountMeta::new_readonly(STAKE_HISTORY, false),
+            AccountMeta::new_readonly(solana_stake_interface::program::id(), false),
+            AccountMeta::new_readonly(pool.token_program, false),
+        ],
+    )
+}
+
+/// The router's PDA that holds `user`'s stake account for it.
+fn stake_authority(user: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[b"stake", user.as_ref()], &ROUTER_ID).0
+}
+
+#[allow(clippy::too_many_arguments)]
+fn deposit_stake(
+    pool: &Pool,
+    router: &Router,
+    user: &Pubkey,
+    authority: &Pubkey,
+    user_tokens: &Pubkey,
+    stake: &Pubkey,
+    vote: &Pubkey,
+    minimum: u64,
+) -> Instruction {
+    let deposit_authority = spl_stake_pool::find_deposit_authority_program_address(
+        &pool.program_id,
+        &pool.stake_pool.pubkey(),
+    )
+    .0;
+    let mut data = vec![2];
+    data.extend_from_slice(&minimum.to_le_bytes());
+    Instruction::new_with_bytes(
+        ROUTER_ID,
+        &data,
+        vec![
+            AccountMeta::new_readonly(*user, true),
+            AccountMeta::new_readonly(router.vault, false),
+            AccountMeta::new_readonly(*authority, false),
+            AccountMeta::new(router.vault_tokens, false),
+            AccountMeta::new(*user_tokens, false),
+            AccountMeta::new_readonly(pool.program_id, false),
+            AccountMeta::new(pool.stake_pool.pubkey(), false),
+            AccountMeta::new(pool.validator_list.pubkey(), false),
+            AccountMeta::new_readonly(deposit_authority, false),
+            AccountMeta::new_readonly(pool.withdraw_authority, false),
+            AccountMeta::new(*stake, false),
+            AccountMeta::new(pool.validator_stake(vote), false),
+            AccountMeta::new(pool.reserve_stake, false),
+            AccountMeta::new(pool.manager_fee_account, false),
+            AccountMeta::new(pool.pool_mint.pubkey(), false),
+            AccountMeta::new_readonly(CLOCK, false),
+            AccountMeta::new_readonly(STAKE_HISTORY, false),
+            AccountMeta::new_readonly(pool.token_program, false),
+            AccountMeta::new_readonly(solana_stake_interface::program::id(), false),
+        ],
+    )
+}
+
+async fn pool_data(env: &mut Env, pool: &Pool) -> Vec<u8> {
+    env.account(&pool.stake_pool.pubkey()).await.unwrap().data
+}
+
+/// Every account a router call touches, for no-change checks.
+fn touched(pool: &Pool, router: &Router, more: &[Pubkey]) -> Vec<Pubkey> {
+    let mut addresses = pool.state_addresses();
+    addresses.extend([router.vault, router.vault_tokens]);
+    addresses.extend_from_slice(more);
+    addresses
+}
+
+#[tokio::test]
+async fn router_deposits_and_withdraws_sol_at_the_quoted_amounts() {
+    let mut env = start_with_router().await;
+    let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
+    let router = router(&mut env, &pool).await;
+    let (user, user_tokens) = env.pool_user(&pool, 50 * LAMPORTS_PER_SOL).await;
+
+    // SOL in: the pool's quote, the pool's return data and what arrives all agree.
+    let lamports = 7 * LAMPORTS_PER_SOL + 12_345;
+    let epoch = env.epoch().await;
+    let quoted = quote::deposit_sol(&pool_data(&mut env, &pool).await, lamports, epoch).unwrap();
+    let deposit = deposit_sol(
+        &pool,
+        &router,
+        &user.pubkey(),
+        &user_tokens,
+        lamports,
+        quoted.user,
+    );
+    let measured = env.measure(std::slice::from_ref(&deposit), &[&user]).await;
+    assert_eq!(
+        measured.return_data,
+        Some((ROUTER_ID, quoted.user.to_le_bytes().to_vec()))
+    );
+    println!(
+        "router DepositSol: {} CU in all, {} inside the pool and the programs it calls",
+        measured.total, measured.inner
+    );
+    env.send(&[deposit], &[&user]).await.unwrap();
+    assert_eq!(env.token_balance(&user_tokens).await, quoted.user);
+    // The router earns the referral share; the vault itself keeps no SOL.
+    assert_eq!(
+        env.token_balance(&router.vault_tokens).await,
+        quoted.referral_fee
+    );
+    assert_eq!(env.lamports(&router.vault).await, 0);
+    assert_pool_invariants(&mut env, &pool).await;
+
+    // SOL out, from the router's program-owned token account.
+    let pool_tokens = quoted.user / 3;
+    let quoted =
+        quote::withdraw_sol(&pool_data(&mut env, &pool).await, pool_tokens, epoch).unwrap();
+    let before = env.lamports(&user.pubkey()).await;
+    let withdraw = withdraw_sol(
+        &pool,
+        &router,
+        &user.pubkey(),
+        &user_tokens,
+        pool_tokens,
+        quoted.lamports,
+    );
+    let measured = env.measure(std::slice::from_ref(&withdraw), &[&user]).await;
+    assert_eq!(
+        measured.return_data,
+        Some((ROUTER_ID, quoted.lamports.to_le_bytes().to_vec()))
+    );
+    println!(
+        "router WithdrawSol: {} CU in all, {} inside the pool and the programs it calls",
+        measured.total, measured.inner
+    );
+    env.send(&[withdraw], &[&user]).await.unwrap();
+    // (The transaction fee is the payer's.)
+    assert_eq!(env.lamports(&user.pubkey()).await, before + quoted.lamports);
+    assert_pool_invariants(&mut env, &pool).await;
+}
+
+#[tokio::test]
+async fn router_deposits_a_program_controlled_stake_account() {
+    let mut env = start_with_router().await;
+    let config = PoolConfig {
+        reserve_extra: 10 * LAMPORTS_PER_SOL,
+        ..PoolConfig::default()
+    };
+    let pool = create_pool(&mut env, PROGRAM_ID, &config).await;
+    let vote = env.create_vote_account(5).await;
+    let state = spl_pool_state(&mut env, &pool).await;
+    let add = spl_stake_pool::instruction::add_validator_to_pool_with_vote(
+        &PROGRAM_ID,
+        &state,
+        &pool.stake_pool.pubkey(),
+        &vote,
+        None,
+    );
+    env.send(&[add], &[&pool.staker]).await.unwrap();
+    let router = router(&mut env, &pool).await;
+    let (user, user_tokens) = env.pool_user(&pool, LAMPORTS_PER_SOL).await;
+
+    // The user's stake, held by the router's PDA for this user, activates over an epoch.
+    let authority = stake_authority(&user.pubkey());
+    let stake = Keypair::new();
+    let payer = env.payer();
+    // Delegated with the payer as authority, then both authorities go to the router's PDA.
+    env.create_delegated_stake(&stake, &vote, 20 * LAMPORTS_PER_SOL)
+        .await;
+    for kind in [
+        solana_stake_interface::state::StakeAuthorize::Staker,
+        solana_stake_interface::state::StakeAuthorize::Withdrawer,
+    ] {
+        let authorize = solana_stake_interface::instruction::authorize(
+            &stake.pubkey(),
+            &payer.pubkey(),
+            &authority,
+            kind,
+            None,
+        );
+        env.send(&[authorize], &[]).await.unwrap();
+    }
+    env.credit_votes(&vote, 1_000);
+    env.next_epoch().await;
+    for transactions in full_update_instructions(&mut env, &pool).await {
+        env.send(&transactions, &[]).await.unwrap();
+    }
+
+    let account = env.account(&stake.pubkey()).await.unwrap();
+    let delegated = u64::from_le_bytes(account.data[156..164].try_into().unwrap());
+    let quoted = quote::deposit_stake(
+        &pool_data(&mut env, &pool).await,
+        account.lamports,
+        delegated,
+        env.epoch().await,
+    )
+    .unwrap();
+    let ix = deposit_stake(
+        &pool,
+        &router,
+        &user.pubkey(),
+        &authority,
+        &user_tokens,
+        &stake.pubkey(),
+        &vote,
+        quoted.user,
+    );
+    let measured = env.measure(std::slice::from_ref(&ix), &[&user]).await;
+    assert_eq!(
+        measured.return_data,
+        Some((ROUTER_ID, quoted.user.to_le_bytes().to_vec()))
+    );
+    println!(
+        "router DepositStake: {} CU in all, {} inside the pool and the programs it calls",
+        measured.total, measured.inner
+    );
+    env.send(&[ix], &[&user]).await.unwrap();
+    assert_eq!(env.token_balance(&user_tokens).await, quoted.user);
+    assert!(
+        env.account(&stake.pubkey()).await.is_none(),
+        "merged into the pool"
+    );
+    assert_pool_invariants(&mut env, &pool).await;
+
+    // Another user cannot move a stake account the router holds for someone else: the
+    // authority must be the signer's own PDA, and the stake program refuses any other.
+    let (thief, thief_tokens) = env.pool_user(&pool, LAMPORTS_PER_SOL).await;
+    let victim_stake = Keypair::new();
+    env.create_delegated_stake(&victim_stake, &vote, 5 * LAMPORTS_PER_SOL)
+        .await;
+    let snapshot = env.snapshot(&[victim_stake.pubkey()]).await;
+    let steal = deposit_stake(
+        &pool,
+        &router,
+        &thief.pubkey(),
+        &authority,
+        &thief_tokens,
+        &victim_stake.pubkey(),
+        &vote,
+        0,
+    );
+    assert_eq!(
+        instruction_error(env.send(&[steal], &[&thief]).await),
+        InstructionError::Custom(WRONG_VAULT)
+    );
+    assert_eq!(env.snapshot(&[victim_stake.pubkey()]).await, snapshot);
+}
+
+#[tokio::test]
+async fn hostile_calls_through_the_router_are_refused_and_change_nothing() {
+    let mut env = start_with_router().await;
+    let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
+    let other = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
+    let router = router(&mut env, &pool).await;
+    let (user, user_tokens) = env.pool_user(&pool, 50 * LAMPORTS_PER_SOL).await;
+    let deposit = deposit_sol(
+        &pool,
+        &router,
+        &user.pubkey(),
+        &user_tokens,
+        LAMPORTS_PER_SOL,
+        0,
+    );
+    env.send(&[deposit.clone()], &[&user]).await.unwrap();
+    let snapshot_of = touched(&pool, &router, &[user.pubkey(), user_tokens]);
+
+    // Each case: the account list with one account swapped, and the error it must meet.
+    let swap = |index: usize, with: Pubkey| {
+        let mut instruction = deposit.clone();
+        instruction.accounts[index].pubkey = with;
+        instruction
+    };
+    let cases: Vec<(&str, Instruction, InstructionError)> = vec![
+        (
+            "spoofed reserve (another pool's)",
+            swap(7, other.reserve_stake),
+            InstructionError::Custom(StakePoolError::InvalidProgramAddress as u32),
+        ),
+        (
+            "spoofed mint (another pool's)",
+            swap(9, other.pool_mint.pubkey()),
+            InstructionError::Custom(StakePoolError::WrongPoolMint as u32),
+        ),
+        (
+            "spoofed fee account (another pool's)",
+            swap(8, other.manager_fee_account),
+            InstructionError::Custom(StakePoolError::InvalidFeeAccount as u32),
+        ),
+        (
+            "spoofed withdraw authority (another pool's)",
+            swap(6, other.withdraw_authority),
+            InstructionError::Custom(StakePoolError::InvalidProgramAddress as u32),
+        ),
+        (
+            // A pool account the pool program does not own: the router refuses to quote it.
+            "spoofed pool owned by another program",
+            swap(5, user_tokens),
+            InstructionError::Custom(WRONG_POOL_PROGRAM),
+        ),
+        (
+            // Reentrancy: a "token program" that is the router itself would be invoked by
+            // the pool; the pool only invokes the token program the pool stores.
+            "router as the token program (reentrancy)",
+            swap(11, ROUTER_ID),
+            InstructionError::IncorrectProgramId,
+        ),
+    ];
+    for (name, instruction, expected) in cases {
+        let before = env.snapshot(&snapshot_of).await;
+        let result = env.send(&[instruction], &[&user]).await;
+        assert_eq!(instruction_error(result), expected, "{name}");
+        assert_eq!(
+            env.snapshot(&snapshot_of).await,
+            before,
+            "{name} changed an account"
+        );
+    }
+
+    // A minimum above the quote: the pool's own slippage check stops it (the router passes
+    // the user's minimum through).
+    let epoch = env.epoch().await;
+    let quoted =
+        quote::deposit_sol(&pool_data(&mut env, &pool).await, LAMPORTS_PER_SOL, epoch).unwrap();
+    let greedy = deposit_sol(
+        &pool,
+        &router,
+        &user.pubkey(),
+        &user_tokens,
+        LAMPORTS_PER_SOL,
+        quoted.user + 1,
+    );
+    let before = env.snapshot(&snapshot_of).await;
+    assert_pool_error(
+        env.send(&[greedy], &[&user]).await,
+        StakePoolError::ExceededSlippage,
+    );
+    assert_eq!(env.snapshot(&snapshot_of).await, before);
+
+    // Spending someone else's pool tokens: the router moves tokens only with their owner's
+    // signature, so a thief naming the victim's token account is refused by the token
+    // program and nothing moves.
+    let thief = env.funded_keypair(LAMPORTS_PER_SOL).await;
+    let steal = withdraw_sol(&pool, &router, &thief.pubkey(), &user_tokens, 1_000, 0);
+    let before = env.snapshot(&snapshot_of).await;
+    assert!(env.send(&[steal], &[&thief]).await.is_err());
+    assert_eq!(env.snapshot(&snapshot_of).await, before);
+
+    // A stale pool (an epoch passed without the update): the quote and the pool agree that
+    // nothing can be deposited.
+    env.next_epoch().await;
+    let data = pool_data(&mut env, &pool).await;
+    let epoch = env.epoch().await;
+    assert_eq!(
+        quote::deposit_sol(&data, LAMPORTS_PER_SOL, epoch),
+        Err(p_stake_pool_client::StakePoolError::StakeListAndPoolOutOfDate.into())
+    );
+    let stale = deposit_sol(
+        &pool,
+        &router,
+        &user.pubkey(),
+        &user_tokens,
+        LAMPORTS_PER_SOL,
+        0,
+    );
+    let before = env.snapshot(&snapshot_of).await;
+    assert_pool_error(
+        env.send(&[stale], &[&user]).await,
+        StakePoolError::StakeListAndPoolOutOfDate,
+    );
+    assert_eq!(env.snapshot(&snapshot_of).await, before);
+}
