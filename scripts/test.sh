@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up on a fresh Debian machine and runs every test:
-#   toolchain -> SBF builds (v0, checked to run with stack-frame gaps; v3) -> reproducible-build
+#   toolchain -> SBF builds of the pool and the example router (v0, checked to run with
+#   stack-frame gaps; v3) -> reproducible-build
 #   check -> program unit and property tests -> integration suites for each build (v0, v3) on
 #   each feature profile (mainnet-beta's active set, then every feature) -> the pool-life demo
 #   on mainnet's set for each build -> CU benchmark (benchmarks/cu.md).
@@ -25,11 +26,14 @@ SBF_TARGET_DIR="$CACHE/target-sbf-repro" ./scripts/build-sbf.sh
 cmp "$CACHE/first.so" target/deploy/p_stake_pool.so
 echo "reproducible build: ok ($(sha256sum target/deploy/p_stake_pool.so | cut -c1-16))"
 ./scripts/build-sbf.sh --v3
+# The example CPI caller, both SBPF versions (tests load it beside the pool's build).
+./scripts/build-sbf.sh --program router
+./scripts/build-sbf.sh --v3 --program router
 
 export CARGO_TARGET_DIR="$CACHE/target-host"
 export RUST_LOG=error
 step "program unit and property tests"
-cargo test --manifest-path programs/Cargo.toml --locked
+cargo test --manifest-path programs/Cargo.toml --locked --all-features
 step "client tests"
 cargo test --locked -p p-stake-pool-client
 for build in v0 v3; do

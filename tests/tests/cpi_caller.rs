@@ -352,7 +352,9 @@ async fn hostile_calls_through_the_router_are_refused_and_change_nothing() {
         LAMPORTS_PER_SOL,
         0,
     );
-    env.send(&[deposit.clone()], &[&user]).await.unwrap();
+    env.send(std::slice::from_ref(&deposit), &[&user])
+        .await
+        .unwrap();
     let snapshot_of = touched(&pool, &router, &[user.pubkey(), user_tokens]);
 
     // Each case: the account list with one account swapped, and the error it must meet.

@@ -61,9 +61,9 @@ fn quotes_equal_what_the_program_does() {
         .enable_all()
         .build()
         .unwrap();
-    let env = RefCell::new(runtime.block_on(start()));
+    // The bank lives across cases; each case borrows it for the duration of its block_on.
+    let mut env = runtime.block_on(start());
     let (pool, user, user_tokens) = runtime.block_on(async {
-        let mut env = env.borrow_mut();
         let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
         let (user, user_tokens) = env.pool_user(&pool, 400_000 * LAMPORTS_PER_SOL).await;
         // Tokens to withdraw, and SOL in the reserve to pay any quoted withdrawal.
@@ -77,6 +77,7 @@ fn quotes_equal_what_the_program_does() {
         env.send(&[deposit], &[&user]).await.unwrap();
         (pool, user, user_tokens)
     });
+    let env = RefCell::new(env);
     let mut runner = TestRunner::new(proptest::test_runner::Config {
         cases: 96,
         failure_persistence: None,
@@ -84,10 +85,8 @@ fn quotes_equal_what_the_program_does() {
     });
     runner
         .run(&case(), |case| {
-            runtime.block_on(async {
-                let mut env = env.borrow_mut();
-                check_case(&mut env, &pool, &user, &user_tokens, &case).await
-            })
+            let mut env = env.borrow_mut();
+            runtime.block_on(check_case(&mut env, &pool, &user, &user_tokens, &case))
         })
         .unwrap();
 }

@@ -3,20 +3,55 @@
 //! the caller's signer seeds. Each returns the amount the pool paid out, read from the pool's
 //! return data: pool tokens minted to `destination` for deposits, lamports for withdrawals.
 //!
-//! ```ignore
-//! let minted = DepositSol {
-//!     program_id: pool_program.address(),
-//!     stake_pool, withdraw_authority, reserve_stake,
-//!     lamports_from: vault,            // a PDA of the caller: it signs with `signers`
-//!     destination: vault_pool_tokens,
-//!     manager_fee_account, referrer: vault_pool_tokens, pool_mint,
-//!     system_program, token_program,
-//!     sol_deposit_authority: None,
-//!     lamports,
-//!     minimum_pool_tokens_out: Some(quote.user),
+//! A vault program depositing its own SOL (a PDA `["vault"]` of the caller) and checking the
+//! result against the quote before it trusts it:
+//!
+//! ```no_run
+//! use p_stake_pool_interface::{cpi::DepositSol, quote};
+//! use pinocchio::{
+//!     cpi::{Seed, Signer},
+//!     error::ProgramError,
+//!     sysvars::{clock::Clock, Sysvar},
+//!     AccountView, ProgramResult,
+//! };
+//!
+//! /// accounts: vault (the caller's PDA, funded), vault_pool_tokens, pool_program,
+//! /// stake_pool, withdraw_authority, reserve_stake, manager_fee_account, pool_mint,
+//! /// system_program, token_program
+//! fn stake_vault_sol(accounts: &[AccountView], lamports: u64, vault_bump: u8) -> ProgramResult {
+//!     let [vault, vault_pool_tokens, pool_program, stake_pool, withdraw_authority, reserve_stake,
+//!          manager_fee_account, pool_mint, system_program, token_program, ..] = accounts
+//!     else {
+//!         return Err(ProgramError::NotEnoughAccountKeys);
+//!     };
+//!     // The quote reads the pool account with the program's own formulas and checks.
+//!     let quoted = quote::deposit_sol(&stake_pool.try_borrow()?, lamports, Clock::get()?.epoch)?;
+//!     let bump = [vault_bump];
+//!     let seeds = [Seed::from(b"vault"), Seed::from(&bump)];
+//!     let minted = DepositSol {
+//!         program_id: pool_program.address(),
+//!         stake_pool,
+//!         withdraw_authority,
+//!         reserve_stake,
+//!         lamports_from: vault,
+//!         destination: vault_pool_tokens,
+//!         manager_fee_account,
+//!         referrer: vault_pool_tokens,
+//!         pool_mint,
+//!         system_program,
+//!         token_program,
+//!         sol_deposit_authority: None,
+//!         lamports,
+//!         minimum_pool_tokens_out: Some(quoted.user),
+//!     }
+//!     .invoke_signed(&[Signer::from(&seeds)])?;
+//!     // The pool returned what it minted to `destination`: exactly the quote.
+//!     assert_eq!(minted, quoted.user);
+//!     Ok(())
 //! }
-//! .invoke_signed(&[vault_signer])?;
 //! ```
+//!
+//! `programs/router` is a complete program built this way, tested in `tests/tests/cpi_caller.rs`.
 //!
 //! Every struct is passed by reference: no call takes more than five machine arguments, so a
 //! caller built for SBPF v0 runs with mainnet's stack-frame gaps.
