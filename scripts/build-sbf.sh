@@ -30,7 +30,7 @@ if [ -z "${P_STAKE_POOL_OFFLINE_SBF:-}" ] && cargo build-sbf --version >/dev/nul
     cargo build-sbf --manifest-path "$MANIFEST" --arch v3 --sbf-out-dir target/deploy/v3
   else
     cargo build-sbf --manifest-path "$MANIFEST" --sbf-out-dir target/deploy
-    python3 scripts/check-sbf.py "target/deploy/$LIB.so"
+    python3 scripts/check-sbf.py "target/deploy/$LIB.so" || { rm -f "target/deploy/$LIB.so"; exit 1; }
   fi
   exit 0
 fi
@@ -72,7 +72,11 @@ mkdir -p "$OUT"
 # (cargo runs the linker from the programs/ workspace root.)
 SO=$(find "$BUILD_DIR" "$ROOT/programs/target/deploy" -maxdepth 3 -name "$LIB.so" -newer "$SHIM" 2>/dev/null | head -n1)
 [ -n "$SO" ] || { echo "build-sbf: sbpf-linker produced no $LIB.so" >&2; exit 1; }
+# A v0 binary that reaches above its frame pointer faults in mainnet's stack-frame gaps:
+# checked before it replaces the deployable file.
+if ! python3 "$ROOT/scripts/check-sbf.py" "$SO"; then
+  rm -f "$OUT/$LIB.so"
+  exit 1
+fi
 [ "$SO" -ef "$OUT/$LIB.so" ] || cp "$SO" "$OUT/$LIB.so"
 ls -l "$OUT/$LIB.so"
-# A v0 binary that reaches above its frame pointer faults in mainnet's stack-frame gaps.
-python3 "$ROOT/scripts/check-sbf.py" "$OUT/$LIB.so"

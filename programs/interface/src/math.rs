@@ -182,6 +182,34 @@ pub fn split_stake_deposit(
     })
 }
 
+/// The most a deposit may lose to rounding, beyond [`DEPOSIT_ROUNDING_ALLOWANCE`]: one part in
+/// 10,000 (0.01%) of the lamports deposited.
+pub const DEPOSIT_ROUNDING_LOSS_DIVISOR: u64 = 10_000;
+/// Rounding loss every deposit may take, whatever its size: 10,000 lamports (0.00001 SOL).
+pub const DEPOSIT_ROUNDING_ALLOWANCE: u64 = 10_000;
+
+/// Whether `minted` pool tokens for `lamports` lose too much to rounding: their value at the
+/// pool's rate, rounded down, falls short of `lamports` by more than 0.01% and more than
+/// 10,000 lamports. That happens only when one pool token is worth far more than a lamport —
+/// the share-price inflation of a nearly empty pool (a 1-lamport first deposit, then a
+/// donation to the reserve counted by the permissionless update), where the next depositor
+/// would lose up to half. At any honest rate the loss is a lamport or two.
+pub fn deposit_rounding_loss_is_excessive(
+    lamports: u64,
+    minted: u64,
+    total_lamports: u64,
+    pool_token_supply: u64,
+) -> Option<bool> {
+    if total_lamports == 0 || pool_token_supply == 0 {
+        return Some(false);
+    }
+    // minted = floor(lamports * supply / total), so its value never exceeds `lamports`.
+    let value = lamports_for_pool_tokens(minted, total_lamports, pool_token_supply)?;
+    let loss = lamports.checked_sub(value)?;
+    let allowance = (lamports / DEPOSIT_ROUNDING_LOSS_DIVISOR).max(DEPOSIT_ROUNDING_ALLOWANCE);
+    Some(loss > allowance)
+}
+
 /// How a withdrawal of pool tokens splits: the fee (rounded up) moves to the manager's fee
 /// account, the rest is burnt and paid out at the current rate (rounded down).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -31,13 +31,49 @@ fn updated_pool(
     Ok((pool, tail))
 }
 
-/// Pool tokens split out of a deposit; the user must get at least one.
-fn deposit_result(split: Option<DepositSplit>) -> Result<DepositSplit, ProgramError> {
+/// Pool tokens split out of a deposit of `lamports` into `pool`, judged as the program
+/// judges every deposit ([`check_deposit`]).
+fn deposit_result(
+    split: Option<DepositSplit>,
+    lamports: u64,
+    pool: &StakePoolHeader,
+) -> Result<DepositSplit, ProgramError> {
     let split = split.ok_or(StakePoolError::CalculationFailure)?;
+    check_deposit(
+        &split,
+        lamports,
+        pool.total_lamports(),
+        pool.pool_token_supply(),
+    )?;
+    Ok(split)
+}
+
+/// The rules every deposit meets, in the program and in its quotes: the user gets at least
+/// one pool token (`DepositTooSmall`), and rounding at the pool's rate takes no more than
+/// 0.01% (or 10,000 lamports) of the deposit (`DepositTooSmall`: a share-price inflation of a
+/// nearly empty pool, see [`math::deposit_rounding_loss_is_excessive`]). Inlined: as a call
+/// it takes six machine arguments once LLVM passes the split's two fields by value.
+#[inline(always)]
+pub fn check_deposit(
+    split: &DepositSplit,
+    lamports: u64,
+    total_lamports: u64,
+    pool_token_supply: u64,
+) -> Result<(), ProgramError> {
     if split.user == 0 {
         return Err(StakePoolError::DepositTooSmall.into());
     }
-    Ok(split)
+    if math::deposit_rounding_loss_is_excessive(
+        lamports,
+        split.minted,
+        total_lamports,
+        pool_token_supply,
+    )
+    .ok_or(StakePoolError::CalculationFailure)?
+    {
+        return Err(StakePoolError::DepositTooSmall.into());
+    }
+    Ok(())
 }
 
 /// Lamports split out of a withdrawal; the user must get at least one.
@@ -57,13 +93,17 @@ pub fn deposit_sol(
     current_epoch: u64,
 ) -> Result<DepositSplit, ProgramError> {
     let (pool, tail) = updated_pool(pool_data, current_epoch)?;
-    deposit_result(math::split_deposit(
+    deposit_result(
+        math::split_deposit(
+            lamports,
+            pool.total_lamports(),
+            pool.pool_token_supply(),
+            &tail.sol_deposit_fee,
+            tail.sol_referral_fee,
+        ),
         lamports,
-        pool.total_lamports(),
-        pool.pool_token_supply(),
-        &tail.sol_deposit_fee,
-        tail.sol_referral_fee,
-    ))
+        pool,
+    )
 }
 
 /// `WithdrawSol` of `pool_tokens`: the fee, the tokens burnt and the lamports paid. (The
@@ -93,15 +133,19 @@ pub fn deposit_stake(
     current_epoch: u64,
 ) -> Result<DepositSplit, ProgramError> {
     let (pool, tail) = updated_pool(pool_data, current_epoch)?;
-    deposit_result(math::split_stake_deposit(
+    deposit_result(
+        math::split_stake_deposit(
+            total_lamports_in,
+            stake_lamports,
+            pool.total_lamports(),
+            pool.pool_token_supply(),
+            &tail.stake_deposit_fee,
+            &tail.sol_deposit_fee,
+            tail.stake_referral_fee,
+        ),
         total_lamports_in,
-        stake_lamports,
-        pool.total_lamports(),
-        pool.pool_token_supply(),
-        &tail.stake_deposit_fee,
-        &tail.sol_deposit_fee,
-        tail.stake_referral_fee,
-    ))
+        pool,
+    )
 }
 
 /// `WithdrawStake` of `pool_tokens`: the fee, the tokens burnt and the stake lamports split

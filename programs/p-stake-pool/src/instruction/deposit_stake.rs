@@ -31,6 +31,7 @@
 //! scan of the list; SPL clients do not send it).
 
 use crate::instruction::Invocation;
+use p_stake_pool_interface::quote::check_deposit;
 use pinocchio::cpi::set_return_data;
 use pinocchio::{
     cpi::{Seed, Signer},
@@ -144,6 +145,19 @@ pub fn process(
         (vote, delegation.stake())
     };
     let lamports_before = validator_stake.lamports();
+    // Only delegated stake is credited as stake (the reference is weaker here): a merely
+    // initialized source merged into a validator stake that is still activating would count
+    // every lamport as stake, dodging the SOL deposit fee and the SOL deposit authority. Such
+    // a source is refused, and a delegated one is credited at most its own delegation.
+    let source_delegation = {
+        let data = user_stake.try_borrow()?;
+        let stake = StakeAccount::load(&data)?;
+        let Some(delegation) = stake.delegation() else {
+            log("Only a delegated stake account can be deposited as stake");
+            return Err(StakePoolError::WrongStakeStake.into());
+        };
+        delegation.stake()
+    };
     if let Some(preferred) = tail.preferred_deposit_validator {
         if preferred != vote {
             log("Deposits must go to the preferred deposit validator");
@@ -222,7 +236,8 @@ pub fn process(
         .ok_or(StakePoolError::CalculationFailure)?;
     let stake_deposit = stake_after
         .checked_sub(stake_before)
-        .ok_or(StakePoolError::CalculationFailure)?;
+        .ok_or(StakePoolError::CalculationFailure)?
+        .min(source_delegation);
     let sol_deposit = total_deposit
         .checked_sub(stake_deposit)
         .ok_or(StakePoolError::CalculationFailure)?;
@@ -237,9 +252,9 @@ pub fn process(
         tail.stake_referral_fee,
     )
     .ok_or(StakePoolError::CalculationFailure)?;
-    if split.user == 0 {
-        return Err(StakePoolError::DepositTooSmall.into());
-    }
+    // At least one token for the user, and no more than 0.01% lost to rounding (the
+    // share-price inflation of a nearly empty pool; the reference has no such bound).
+    check_deposit(&split, total_deposit, total_lamports, pool_token_supply)?;
     if let Some(minimum) = minimum_pool_tokens_out {
         if split.user < minimum {
             return Err(StakePoolError::ExceededSlippage.into());

@@ -79,7 +79,8 @@ pub fn process(
     // The validator is named by the stake account's delegation, as in the reference.
     let stake_data = validator_stake.try_borrow()?;
     let stake = StakeAccount::load(&stake_data)?;
-    let delegation = stake.delegation().ok_or(ProgramError::InvalidAccountData)?;
+    // An undelegated account names no validator: the reference's error.
+    let delegation = stake.delegation().ok_or(StakePoolError::WrongStakeStake)?;
     let vote = Address::new_from_array(
         delegation
             .voter()
