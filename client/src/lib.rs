@@ -175,6 +175,131 @@ pub fn withdraw_sol(
     )
 }
 
+/// The delayed-unstake ticket of `stake_account` in `stake_pool`:
+/// `["ticket", stake_pool, stake_account]`.
+pub fn find_ticket(
+    program_id: &Pubkey,
+    stake_pool: &Pubkey,
+    stake_account: &Pubkey,
+) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[
+            p_stake_pool_interface::pda::UNSTAKE_TICKET,
+            stake_pool.as_ref(),
+            stake_account.as_ref(),
+        ],
+        program_id,
+    )
+}
+
+/// `RequestUnstake`: burns `pool_tokens` from `burn_from` and splits their worth from
+/// `split_from` (chosen as for `WithdrawStake`) into `ticket_stake`, an uninitialized stake
+/// account (allocated, rent-exempt) the pool keeps until the claim; the ticket records what
+/// `owner` is owed. `rent_payer` signs and funds the ticket.
+#[allow(clippy::too_many_arguments)]
+pub fn request_unstake(
+    pool: &PoolAccounts,
+    split_from: &Pubkey,
+    ticket_stake: &Pubkey,
+    owner: &Pubkey,
+    user_transfer_authority: &Pubkey,
+    burn_from: &Pubkey,
+    rent_payer: &Pubkey,
+    pool_tokens: u64,
+    minimum_lamports_out: u64,
+) -> Instruction {
+    let (ticket, _) = find_ticket(&pool.program_id, &pool.stake_pool, ticket_stake);
+    Instruction {
+        program_id: pool.program_id,
+        accounts: vec![
+            AccountMeta::new(pool.stake_pool, false),
+            AccountMeta::new(pool.validator_list, false),
+            AccountMeta::new_readonly(pool.withdraw_authority(), false),
+            AccountMeta::new(*split_from, false),
+            AccountMeta::new(*ticket_stake, false),
+            AccountMeta::new_readonly(*owner, false),
+            AccountMeta::new_readonly(*user_transfer_authority, true),
+            AccountMeta::new(*burn_from, false),
+            AccountMeta::new(pool.manager_fee_account, false),
+            AccountMeta::new(pool.pool_mint, false),
+            AccountMeta::new_readonly(CLOCK_SYSVAR_ID, false),
+            AccountMeta::new_readonly(pool.token_program_id, false),
+            AccountMeta::new_readonly(STAKE_PROGRAM_ID, false),
+            AccountMeta::new(ticket, false),
+            AccountMeta::new(*rent_payer, true),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+        ],
+        data: p_stake_pool_interface::instruction::request_unstake(
+            pool_tokens,
+            minimum_lamports_out,
+        )
+        .to_vec(),
+    }
+}
+
+/// `ClaimUnstake` of the ticket holding `ticket_stake`: the owed lamports go to `destination`
+/// (the ticket's owner, or any account when `owner_signs` names the signing owner); rents go
+/// back to `rent_payer`. Anyone may send it.
+pub fn claim_unstake(
+    pool: &PoolAccounts,
+    ticket_stake: &Pubkey,
+    destination: &Pubkey,
+    rent_payer: &Pubkey,
+    owner_signs: Option<&Pubkey>,
+) -> Instruction {
+    let (ticket, _) = find_ticket(&pool.program_id, &pool.stake_pool, ticket_stake);
+    let mut accounts = vec![
+        AccountMeta::new(ticket, false),
+        AccountMeta::new(*ticket_stake, false),
+        AccountMeta::new_readonly(pool.stake_pool, false),
+        AccountMeta::new_readonly(pool.withdraw_authority(), false),
+        AccountMeta::new(pool.reserve_stake, false),
+        AccountMeta::new(*destination, false),
+        AccountMeta::new(*rent_payer, false),
+        AccountMeta::new_readonly(CLOCK_SYSVAR_ID, false),
+        AccountMeta::new_readonly(STAKE_HISTORY_SYSVAR_ID, false),
+        AccountMeta::new_readonly(STAKE_PROGRAM_ID, false),
+    ];
+    if let Some(owner) = owner_signs {
+        accounts.push(AccountMeta::new_readonly(*owner, true));
+    }
+    Instruction {
+        program_id: pool.program_id,
+        accounts,
+        data: p_stake_pool_interface::instruction::claim_unstake().to_vec(),
+    }
+}
+
+/// `getProgramAccounts` memcmp filters, as (offset, bytes), that select `owner`'s tickets in
+/// `stake_pool`; decode each match with `state::UnstakeTicket::load`.
+pub fn ticket_filters(stake_pool: &Pubkey, owner: &Pubkey) -> [(usize, Vec<u8>); 3] {
+    use p_stake_pool_interface::state::ticket::{
+        TICKET_ACCOUNT_TYPE, TICKET_OWNER_OFFSET, TICKET_STAKE_POOL_OFFSET,
+    };
+    [
+        (0, vec![TICKET_ACCOUNT_TYPE]),
+        (TICKET_STAKE_POOL_OFFSET, stake_pool.as_ref().to_vec()),
+        (TICKET_OWNER_OFFSET, owner.as_ref().to_vec()),
+    ]
+}
+
+/// The tickets among `accounts` (address, data) — e.g. a `getProgramAccounts` answer — that
+/// belong to `owner` in `stake_pool`, with what each owes and from which epoch.
+pub fn tickets_of(
+    accounts: &[(Pubkey, Vec<u8>)],
+    stake_pool: &Pubkey,
+    owner: &Pubkey,
+) -> Vec<(Pubkey, u64, u64)> {
+    accounts
+        .iter()
+        .filter_map(|(address, data)| {
+            let ticket = state::UnstakeTicket::load(data).ok()?;
+            (ticket.stake_pool == *stake_pool && ticket.owner == *owner)
+                .then(|| (*address, ticket.lamports_owed(), ticket.claimable_epoch()))
+        })
+        .collect()
+}
+
 /// `SetManager`.
 pub fn set_manager(
     program_id: &Pubkey,

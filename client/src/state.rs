@@ -3,6 +3,7 @@
 
 pub use p_stake_pool_interface::state::{
     stake_pool::{load_pool, FutureFee, StakePoolHeader, StakePoolTail, STAKE_POOL_LEN},
+    ticket::{UnstakeTicket, TICKET_LEN},
     validator_list::{
         StakeStatus, ValidatorList, ValidatorStakeInfo, ENTRY_LEN, HEADER_LEN,
         MAX_VALIDATORS_IN_POOL,

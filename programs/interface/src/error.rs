@@ -98,6 +98,13 @@ pub enum StakePoolError {
     EpochRewardDistributionInProgress = 43,
     /// The stake pool has too many validators in the pool.
     TooManyValidatorsInPool = 44,
+    // p-stake-pool's own errors, after the SPL range.
+    /// The unstake ticket cannot be claimed yet: its stake is still cooling down.
+    UnstakeTicketNotClaimable = 45,
+    /// The account is not this pool's unstake ticket for this stake account.
+    InvalidUnstakeTicket = 46,
+    /// The destination or rent payer is not the ticket's, and the owner did not sign.
+    WrongUnstakeTicketOwner = 47,
 }
 
 impl From<StakePoolError> for ProgramError {
@@ -110,7 +117,7 @@ impl From<StakePoolError> for ProgramError {
 /// The line the program logs for a custom error (`Error: <name>`, as the reference logs it),
 /// so a failed transaction explains itself.
 pub fn log_line(code: u32) -> &'static str {
-    const NAMES: [&str; 45] = [
+    const NAMES: [&str; 48] = [
         "Error: AlreadyInUse",
         "Error: InvalidProgramAddress",
         "Error: InvalidState",
@@ -156,6 +163,9 @@ pub fn log_line(code: u32) -> &'static str {
         "Error: MissingRequiredSysvar",
         "Error: EpochRewardDistributionInProgress",
         "Error: TooManyValidatorsInPool",
+        "Error: UnstakeTicketNotClaimable",
+        "Error: InvalidUnstakeTicket",
+        "Error: WrongUnstakeTicketOwner",
     ];
     NAMES
         .get(code as usize)

@@ -30,6 +30,9 @@ pub mod tag {
     pub const WITHDRAW_STAKE_WITH_SLIPPAGE: u8 = 24;
     pub const DEPOSIT_SOL_WITH_SLIPPAGE: u8 = 25;
     pub const WITHDRAW_SOL_WITH_SLIPPAGE: u8 = 26;
+    /// p-stake-pool's additions, after the SPL range.
+    pub const REQUEST_UNSTAKE: u8 = 27;
+    pub const CLAIM_UNSTAKE: u8 = 28;
 }
 
 /// `tag`, then one u64.
@@ -101,4 +104,14 @@ pub fn withdraw_stake_with_slippage(pool_tokens: u64, minimum_lamports_out: u64)
         pool_tokens,
         minimum_lamports_out,
     )
+}
+
+/// `RequestUnstake { pool_tokens, minimum_lamports_out }` (0 for no minimum).
+pub fn request_unstake(pool_tokens: u64, minimum_lamports_out: u64) -> [u8; 17] {
+    tag_u64_u64(tag::REQUEST_UNSTAKE, pool_tokens, minimum_lamports_out)
+}
+
+/// `ClaimUnstake`.
+pub fn claim_unstake() -> [u8; 1] {
+    [tag::CLAIM_UNSTAKE]
 }

@@ -10,5 +10,7 @@ pub const AUTHORITY_DEPOSIT: &[u8] = b"deposit";
 pub const TRANSIENT_STAKE: &[u8] = b"transient";
 /// Ephemeral stake `["ephemeral", stake_pool, u64 LE seed]`.
 pub const EPHEMERAL_STAKE: &[u8] = b"ephemeral";
+/// Delayed-unstake ticket `["ticket", stake_pool, ticket's stake account]`.
+pub const UNSTAKE_TICKET: &[u8] = b"ticket";
 // Validator stake accounts are `[vote, stake_pool]`, plus the u32 LE validator seed when it
 // is not zero: no constant seed.

@@ -101,6 +101,8 @@ fn dispatch(
         }
         tag::CREATE_TOKEN_METADATA => ix::create_token_metadata::process(invocation),
         tag::UPDATE_TOKEN_METADATA => ix::update_token_metadata::process(invocation),
+        tag::REQUEST_UNSTAKE => ix::request_unstake::process(invocation),
+        tag::CLAIM_UNSTAKE => ix::claim_unstake::process(invocation),
         // Not a StakePoolInstruction variant: the reference's Borsh decode fails the same way.
         _ => Err(ProgramError::BorshIoError),
     }

@@ -7,7 +7,7 @@ use crate::error::StakePoolError;
 
 pub use p_stake_pool_interface::pda::{
     AUTHORITY_DEPOSIT, AUTHORITY_WITHDRAW, EPHEMERAL_STAKE as EPHEMERAL_STAKE_SEED_PREFIX,
-    TRANSIENT_STAKE as TRANSIENT_STAKE_SEED_PREFIX,
+    TRANSIENT_STAKE as TRANSIENT_STAKE_SEED_PREFIX, UNSTAKE_TICKET,
 };
 
 /// Canonical withdraw authority and bump. Only `Initialize` searches; everything else
@@ -270,6 +270,41 @@ pub fn ephemeral_stake_seeds<'a>(
         Seed::from(EPHEMERAL_STAKE_SEED_PREFIX),
         Seed::from(stake_pool.as_ref()),
         Seed::from(seed),
+        Seed::from(bump),
+    ]
+}
+
+/// `account` must be the unstake ticket of `stake_account` in `stake_pool`
+/// (`["ticket", pool, stake account]`); returns its bump. A ticket anywhere else is a
+/// forgery, and the address ties a ticket to its pool and its stake account for good.
+pub fn check_ticket(
+    program_id: &Address,
+    stake_pool: &Address,
+    stake_account: &Address,
+    account: &Address,
+) -> Result<u8, ProgramError> {
+    let (expected, bump) = find_canonical(
+        &[UNSTAKE_TICKET, stake_pool.as_ref(), stake_account.as_ref()],
+        program_id,
+    )?;
+    if expected != *account {
+        crate::log("Incorrect unstake ticket address");
+        return Err(StakePoolError::InvalidUnstakeTicket.into());
+    }
+    Ok(bump)
+}
+
+/// Signer seeds of an unstake ticket (to create it).
+#[inline(always)]
+pub fn ticket_seeds<'a>(
+    stake_pool: &'a Address,
+    stake_account: &'a Address,
+    bump: &'a [u8; 1],
+) -> [Seed<'a>; 4] {
+    [
+        Seed::from(UNSTAKE_TICKET),
+        Seed::from(stake_pool.as_ref()),
+        Seed::from(stake_account.as_ref()),
         Seed::from(bump),
     ]
 }

@@ -2,6 +2,7 @@
 //! byte the SPL stake pool 2.2.0 layouts.
 
 pub mod stake_pool;
+pub mod ticket;
 pub mod validator_list;
 
 use solana_program_error::ProgramError;

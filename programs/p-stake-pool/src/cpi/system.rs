@@ -58,3 +58,47 @@ pub fn allocate_and_assign_to_stake_program(
         &[signer],
     )
 }
+
+/// Creates a program-owned account at a PDA: tops it up to `lamports` from `payer` (so an
+/// address someone pre-funded cannot be blocked), then `Allocate { space }` and
+/// `Assign { owner }` signed with the PDA's seeds.
+pub struct CreateProgramAccount<'a> {
+    pub payer: &'a AccountView,
+    pub account: &'a AccountView,
+    pub lamports: u64,
+    pub space: u64,
+    pub owner: &'a pinocchio::Address,
+}
+
+impl CreateProgramAccount<'_> {
+    pub fn invoke_signed(&self, signers: &[pinocchio::cpi::Signer]) -> ProgramResult {
+        let shortfall = self.lamports.saturating_sub(self.account.lamports());
+        if shortfall > 0 {
+            transfer(self.payer, self.account, shortfall)?;
+        }
+        let mut allocate = [0u8; 12];
+        allocate[0] = 8;
+        allocate[4..].copy_from_slice(&self.space.to_le_bytes());
+        pinocchio::cpi::invoke_signed(
+            &InstructionView {
+                program_id: &SYSTEM_PROGRAM,
+                data: &allocate,
+                accounts: &[InstructionAccount::writable_signer(self.account.address())],
+            },
+            &[self.account],
+            signers,
+        )?;
+        let mut assign = [0u8; 36];
+        assign[0] = 1;
+        assign[4..].copy_from_slice(self.owner.as_ref());
+        pinocchio::cpi::invoke_signed(
+            &InstructionView {
+                program_id: &SYSTEM_PROGRAM,
+                data: &assign,
+                accounts: &[InstructionAccount::writable_signer(self.account.address())],
+            },
+            &[self.account],
+            signers,
+        )
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod add_validator_to_pool;
 pub mod checks;
+pub mod claim_unstake;
 pub mod cleanup_removed_validator_entries;
 pub mod create_token_metadata;
 pub mod decrease_validator_stake;
@@ -11,6 +12,7 @@ pub mod deposit_stake;
 pub mod increase_validator_stake;
 pub mod initialize;
 pub mod remove_validator_from_pool;
+pub mod request_unstake;
 pub mod set_fee;
 pub mod set_funding_authority;
 pub mod set_manager;

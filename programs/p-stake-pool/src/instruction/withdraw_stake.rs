@@ -37,7 +37,9 @@
 
 use crate::instruction::Invocation;
 use pinocchio::cpi::set_return_data;
-use pinocchio::{cpi::Signer, error::ProgramError, sysvars::clock::Clock, Address, ProgramResult};
+use pinocchio::{
+    cpi::Signer, error::ProgramError, sysvars::clock::Clock, AccountView, Address, ProgramResult,
+};
 
 use super::{
     add_validator_to_pool::minimum_delegation,
@@ -93,6 +95,102 @@ pub fn process(
     else {
         return Err(ProgramError::NotEnoughAccountKeys);
     };
+    let withdrawn = split_off(&mut StakeWithdrawal {
+        program_id,
+        stake_pool: &mut *stake_pool,
+        validator_list,
+        withdraw_authority,
+        split_from,
+        split_to,
+        user_transfer_authority,
+        burn_from,
+        manager_fee_account,
+        pool_mint,
+        clock,
+        token_program,
+        stake_program,
+        pool_tokens,
+        minimum_lamports_out,
+        index_hint,
+        refuse_below_minimum_split: false,
+    })?;
+    // The split stake is the user's: both authorities move to the user's key.
+    let bump = [withdrawn.withdraw_bump];
+    let authority_seeds = pda::withdraw_authority_seeds(stake_pool.address(), &bump);
+    for kind in [StakeAuthority::Staker, StakeAuthority::Withdrawer] {
+        cpi::stake::Authorize {
+            stake: split_to,
+            clock,
+            authority: withdraw_authority,
+            new_authority: user_stake_authority.address(),
+            kind,
+        }
+        .invoke_signed(&[Signer::from(&authority_seeds)])?;
+    }
+    // CPI callers learn what they got without diffing balances (p-stake-pool's addition).
+    set_return_data(&withdrawn.lamports.to_le_bytes());
+    Ok(())
+}
+
+/// A withdrawal of pool tokens as stake, shared by `WithdrawStake` and `RequestUnstake`: the
+/// accounts as `WithdrawStake` numbers them (but the new authority), and the amounts.
+pub(super) struct StakeWithdrawal<'a> {
+    pub program_id: &'a Address,
+    pub stake_pool: &'a mut AccountView,
+    pub validator_list: &'a mut AccountView,
+    pub withdraw_authority: &'a AccountView,
+    pub split_from: &'a AccountView,
+    pub split_to: &'a AccountView,
+    pub user_transfer_authority: &'a AccountView,
+    pub burn_from: &'a AccountView,
+    pub manager_fee_account: &'a AccountView,
+    pub pool_mint: &'a AccountView,
+    pub clock: &'a AccountView,
+    pub token_program: &'a AccountView,
+    pub stake_program: &'a AccountView,
+    pub pool_tokens: u64,
+    pub minimum_lamports_out: Option<u64>,
+    pub index_hint: Option<u32>,
+    /// Refuse (`WithdrawalTooSmall`) a split from a validator below the stake program's
+    /// minimum delegation instead of letting the stake program fail.
+    pub refuse_below_minimum_split: bool,
+}
+
+/// What `split_off` did.
+pub(super) struct Withdrawn {
+    /// Lamports split into `split_to`.
+    pub lamports: u64,
+    /// They came from the reserve (inactive stake), not from a validator.
+    pub from_reserve: bool,
+    pub epoch: u64,
+    /// The withdraw authority's bump (for the caller's own CPIs).
+    pub withdraw_bump: u8,
+}
+
+/// Burns the tokens (moving the fee to the manager), splits their worth from `split_from`
+/// into `split_to` — still under the pool's withdraw authority — and records the withdrawal
+/// in the pool and the validator list.
+#[inline(never)]
+pub(super) fn split_off(withdrawal: &mut StakeWithdrawal) -> Result<Withdrawn, ProgramError> {
+    let StakeWithdrawal {
+        program_id,
+        ref mut stake_pool,
+        ref mut validator_list,
+        withdraw_authority,
+        split_from,
+        split_to,
+        user_transfer_authority,
+        burn_from,
+        manager_fee_account,
+        pool_mint,
+        clock,
+        token_program,
+        stake_program,
+        pool_tokens,
+        minimum_lamports_out,
+        index_hint,
+        refuse_below_minimum_split,
+    } = *withdrawal;
     let epoch = Clock::from_account_view(clock)?.epoch;
     check_program(stake_program, &STAKE_PROGRAM)?;
 
@@ -264,6 +362,10 @@ pub fn process(
             return Err(StakePoolError::ExceededSlippage.into());
         }
     }
+    if refuse_below_minimum_split && target.is_some() && withdraw_lamports < stake_program_minimum {
+        log("Below the stake program's minimum delegation: withdraw SOL instead");
+        return Err(StakePoolError::WithdrawalTooSmall.into());
+    }
 
     cpi::token::Burn {
         token_program,
@@ -281,16 +383,6 @@ pub fn process(
         lamports: withdraw_lamports,
     }
     .invoke_signed(&[Signer::from(&authority_seeds)])?;
-    for kind in [StakeAuthority::Staker, StakeAuthority::Withdrawer] {
-        cpi::stake::Authorize {
-            stake: split_to,
-            clock,
-            authority: withdraw_authority,
-            new_authority: user_stake_authority.address(),
-            kind,
-        }
-        .invoke_signed(&[Signer::from(&authority_seeds)])?;
-    }
     if fee > 0 {
         cpi::token::TransferChecked {
             token_program,
@@ -309,6 +401,7 @@ pub fn process(
         tail.encode(&mut pool_data)?;
     }
 
+    let from_reserve = target.is_none();
     if let Some((entry, source)) = target {
         match source {
             Source::TransientStake => {
@@ -335,7 +428,10 @@ pub fn process(
             }
         }
     }
-    // CPI callers learn what they got without diffing balances (p-stake-pool's addition).
-    set_return_data(&withdraw_lamports.to_le_bytes());
-    Ok(())
+    Ok(Withdrawn {
+        lamports: withdraw_lamports,
+        from_reserve,
+        epoch,
+        withdraw_bump: bump[0],
+    })
 }

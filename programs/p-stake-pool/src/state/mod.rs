@@ -4,4 +4,6 @@
 pub mod stake;
 pub mod token;
 
-pub use p_stake_pool_interface::state::{read_u64, stake_pool, validator_list, AccountType};
+pub use p_stake_pool_interface::state::{
+    read_u64, stake_pool, ticket, validator_list, AccountType,
+};

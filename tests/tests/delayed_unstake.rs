@@ -1,0 +1,483 @@
+//! Delayed-unstake tickets (`RequestUnstake`, `ClaimUnstake`): leave the pool without handling
+//! a stake account. Requested and claimed across real epochs with rewards; refused, with
+//! nothing changed, when claimed too early, to another destination without the owner, twice,
+//! with a spoofed ticket, another pool's ticket or a swapped stake account.
+
+use p_stake_pool_client::{claim_unstake, find_ticket, quote, request_unstake, state};
+use p_stake_pool_tests::*;
+use solana_sdk::{
+    instruction::{Instruction, InstructionError},
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
+};
+
+const NOT_CLAIMABLE: u32 = 45;
+const INVALID_TICKET: u32 = 46;
+const WRONG_OWNER: u32 = 47;
+
+/// A pool with `staked` lamports active on one validator, and a user holding pool tokens.
+struct Staked {
+    pool: Pool,
+    vote: Pubkey,
+    user: Keypair,
+    user_tokens: Pubkey,
+}
+
+async fn staked_pool(env: &mut Env, staked: u64) -> Staked {
+    let pool = create_pool(env, PROGRAM_ID, &PoolConfig::default()).await;
+    let (user, user_tokens) = env.pool_user(&pool, staked + 20 * LAMPORTS_PER_SOL).await;
+    let deposit = deposit_sol_instruction(
+        &pool,
+        &user.pubkey(),
+        &user_tokens,
+        &user_tokens,
+        staked + 10 * LAMPORTS_PER_SOL,
+    );
+    env.send(&[deposit], &[&user]).await.unwrap();
+    let vote = env.create_vote_account(5).await;
+    let state = spl_pool_state(env, &pool).await;
+    let add = spl_stake_pool::instruction::add_validator_to_pool_with_vote(
+        &PROGRAM_ID,
+        &state,
+        &pool.stake_pool.pubkey(),
+        &vote,
+        None,
+    );
+    env.send(&[add], &[&pool.staker]).await.unwrap();
+    let state = spl_pool_state(env, &pool).await;
+    let increase = spl_stake_pool::instruction::increase_validator_stake_with_vote(
+        &PROGRAM_ID,
+        &state,
+        &pool.stake_pool.pubkey(),
+        &vote,
+        staked,
+        None,
+        1,
+    );
+    env.send(&[increase], &[&pool.staker]).await.unwrap();
+    env.credit_votes(&vote, 1_000);
+    env.next_epoch().await;
+    update(env, &pool).await;
+    Staked {
+        pool,
+        vote,
+        user,
+        user_tokens,
+    }
+}
+
+async fn update(env: &mut Env, pool: &Pool) {
+    for transactions in full_update_instructions(env, pool).await {
+        env.send(&transactions, &[]).await.unwrap();
+    }
+}
+
+/// An uninitialized stake account to hold a ticket's lamports.
+async fn ticket_stake(env: &mut Env) -> Keypair {
+    let stake = Keypair::new();
+    env.create_owned_account(
+        &stake,
+        STAKE_ACCOUNT_LEN,
+        &solana_stake_interface::program::id(),
+    )
+    .await;
+    stake
+}
+
+fn request(
+    pool: &Pool,
+    split_from: &Pubkey,
+    stake: &Pubkey,
+    user: &Keypair,
+    user_tokens: &Pubkey,
+    payer: &Pubkey,
+    pool_tokens: u64,
+) -> Instruction {
+    request_unstake(
+        &pool.accounts(),
+        split_from,
+        stake,
+        &user.pubkey(),
+        &user.pubkey(),
+        user_tokens,
+        payer,
+        pool_tokens,
+        0,
+    )
+}
+
+fn ticket_address(pool: &Pool, stake: &Pubkey) -> Pubkey {
+    find_ticket(&PROGRAM_ID, &pool.stake_pool.pubkey(), stake).0
+}
+
+/// `total_lamports / pool_token_supply` never falls: `after >= before` as fractions.
+fn rate_not_lower(before: (u64, u64), after: (u64, u64)) -> bool {
+    after.0 as u128 * before.1 as u128 >= before.0 as u128 * after.1 as u128
+}
+
+async fn rate(env: &mut Env, pool: &Pool) -> (u64, u64) {
+    let state = spl_pool_state(env, pool).await;
+    (state.total_lamports, state.pool_token_supply)
+}
+
+#[tokio::test]
+async fn request_and_claim_across_epochs_with_rewards() {
+    let mut env = start().await;
+    let Staked {
+        pool,
+        vote,
+        user,
+        user_tokens,
+    } = staked_pool(&mut env, 50 * LAMPORTS_PER_SOL).await;
+    let payer = env.payer();
+    let stake = ticket_stake(&mut env).await;
+    let funding = env.lamports(&stake.pubkey()).await;
+    let pool_tokens = env.token_balance(&user_tokens).await / 2;
+    let epoch = env.epoch().await;
+    let data = env.account(&pool.stake_pool.pubkey()).await.unwrap().data;
+    let quoted = quote::withdraw_stake(&data, pool_tokens, epoch).unwrap();
+    let before = rate(&mut env, &pool).await;
+
+    // Request: the tokens burn, the owed lamports leave the pool's books at once.
+    let ix = request(
+        &pool,
+        &pool.validator_stake(&vote),
+        &stake.pubkey(),
+        &user,
+        &user_tokens,
+        &payer.pubkey(),
+        pool_tokens,
+    );
+    let measured = env.measure(std::slice::from_ref(&ix), &[&user]).await;
+    assert_eq!(
+        measured.return_data,
+        Some((PROGRAM_ID, quoted.lamports.to_le_bytes().to_vec()))
+    );
+    println!("RequestUnstake: {} CU", measured.total);
+    env.send(&[ix], &[&user]).await.unwrap();
+    let after = rate(&mut env, &pool).await;
+    assert_eq!(after.0, before.0 - quoted.lamports);
+    assert_eq!(after.1, before.1 - quoted.burnt);
+    assert!(
+        rate_not_lower(before, after),
+        "a request never lowers the rate"
+    );
+    let ticket = ticket_address(&pool, &stake.pubkey());
+    let ticket_data = env.account(&ticket).await.unwrap().data;
+    let recorded = state::UnstakeTicket::load(&ticket_data).unwrap();
+    assert_eq!(recorded.lamports_owed(), quoted.lamports);
+    assert_eq!(recorded.owner, user.pubkey());
+    assert_eq!(recorded.claimable_epoch(), epoch + 1);
+    assert_pool_invariants(&mut env, &pool).await;
+    let listed = p_stake_pool_client::tickets_of(
+        &[(ticket, ticket_data.clone())],
+        &pool.stake_pool.pubkey(),
+        &user.pubkey(),
+    );
+    assert_eq!(listed, vec![(ticket, quoted.lamports, epoch + 1)]);
+
+    // Too early: the stake is still cooling down.
+    let claim = claim_unstake(
+        &pool.accounts(),
+        &stake.pubkey(),
+        &user.pubkey(),
+        &payer.pubkey(),
+        None,
+    );
+    let watched = [ticket, stake.pubkey(), user.pubkey(), pool.reserve_stake];
+    let snapshot = env.snapshot(&watched).await;
+    assert_eq!(
+        instruction_error(env.send(std::slice::from_ref(&claim), &[]).await),
+        InstructionError::Custom(NOT_CLAIMABLE)
+    );
+    assert_eq!(env.snapshot(&watched).await, snapshot);
+
+    // An epoch with rewards: the rest of the pool earns, the ticket's lamports are fixed.
+    env.credit_votes(&vote, 2_000);
+    env.next_epoch().await;
+    update(&mut env, &pool).await;
+    let rewarded = rate(&mut env, &pool).await;
+    assert!(rate_not_lower(after, rewarded) && rewarded != after);
+
+    // Anyone claims for the owner: the owner gets exactly what was owed.
+    let cranker = env.funded_keypair(LAMPORTS_PER_SOL).await;
+    let owner_before = env.lamports(&user.pubkey()).await;
+    let payer_before = env.lamports(&payer.pubkey()).await;
+    let reserve_before = env.lamports(&pool.reserve_stake).await;
+    let stake_balance = env.lamports(&stake.pubkey()).await;
+    let ticket_rent = env.lamports(&ticket).await;
+    let measured = env.measure(std::slice::from_ref(&claim), &[]).await;
+    assert_eq!(
+        measured.return_data,
+        Some((PROGRAM_ID, quoted.lamports.to_le_bytes().to_vec()))
+    );
+    println!("ClaimUnstake: {} CU", measured.total);
+    let transaction = solana_sdk::transaction::Transaction::new_signed_with_payer(
+        &[claim.clone()],
+        Some(&cranker.pubkey()),
+        &[&cranker],
+        env.ctx.banks_client.get_latest_blockhash().await.unwrap(),
+    );
+    env.ctx
+        .banks_client
+        .process_transaction(transaction)
+        .await
+        .unwrap();
+    assert_eq!(
+        env.lamports(&user.pubkey()).await,
+        owner_before + quoted.lamports
+    );
+    assert!(env.account(&ticket).await.is_none(), "ticket closed");
+    assert!(
+        env.account(&stake.pubkey()).await.is_none(),
+        "stake account closed"
+    );
+    // Rents back to the payer; what the stake earned after the request, to the reserve.
+    assert_eq!(
+        env.lamports(&payer.pubkey()).await,
+        payer_before + ticket_rent + funding
+    );
+    assert_eq!(
+        env.lamports(&pool.reserve_stake).await,
+        reserve_before + (stake_balance - funding - quoted.lamports)
+    );
+
+    // Twice: the ticket is gone.
+    assert_eq!(
+        instruction_error(env.send(&[claim], &[]).await),
+        InstructionError::Custom(INVALID_TICKET)
+    );
+    env.next_epoch().await;
+    update(&mut env, &pool).await;
+    assert_pool_invariants(&mut env, &pool).await;
+}
+
+#[tokio::test]
+async fn claims_that_are_not_the_owners_are_refused_and_change_nothing() {
+    let mut env = start().await;
+    let Staked {
+        pool,
+        vote,
+        user,
+        user_tokens,
+    } = staked_pool(&mut env, 50 * LAMPORTS_PER_SOL).await;
+    let other = staked_pool(&mut env, 20 * LAMPORTS_PER_SOL).await;
+    // (Creating the second pool crossed an epoch.)
+    update(&mut env, &pool).await;
+    let payer = env.payer();
+    let tokens = env.token_balance(&user_tokens).await / 10;
+    let mut stakes = Vec::new();
+    for _ in 0..2 {
+        let stake = ticket_stake(&mut env).await;
+        let ix = request(
+            &pool,
+            &pool.validator_stake(&vote),
+            &stake.pubkey(),
+            &user,
+            &user_tokens,
+            &payer.pubkey(),
+            tokens,
+        );
+        env.send(&[ix], &[&user]).await.unwrap();
+        stakes.push(stake.pubkey());
+    }
+    let other_stake = ticket_stake(&mut env).await;
+    let other_tokens = env.token_balance(&other.user_tokens).await / 10;
+    let ix = request(
+        &other.pool,
+        &other.pool.validator_stake(&other.vote),
+        &other_stake.pubkey(),
+        &other.user,
+        &other.user_tokens,
+        &payer.pubkey(),
+        other_tokens,
+    );
+    env.send(&[ix], &[&other.user]).await.unwrap();
+    env.next_epoch().await;
+    update(&mut env, &pool).await;
+    update(&mut env, &other.pool).await;
+
+    let thief = env.funded_keypair(LAMPORTS_PER_SOL).await;
+    let claim = |stake: &Pubkey, destination: &Pubkey| {
+        claim_unstake(&pool.accounts(), stake, destination, &payer.pubkey(), None)
+    };
+    let with_account = |mut ix: Instruction, index: usize, account: Pubkey| {
+        ix.accounts[index].pubkey = account;
+        ix
+    };
+    let cases: Vec<(&str, Instruction, u32, Vec<&Keypair>)> = vec![
+        (
+            "another destination without the owner's signature",
+            claim(&stakes[0], &thief.pubkey()),
+            WRONG_OWNER,
+            vec![],
+        ),
+        (
+            "another destination signed by someone else",
+            claim_unstake(
+                &pool.accounts(),
+                &stakes[0],
+                &thief.pubkey(),
+                &payer.pubkey(),
+                Some(&thief.pubkey()),
+            ),
+            WRONG_OWNER,
+            vec![&thief],
+        ),
+        (
+            "the rent going to someone else",
+            claim_unstake(
+                &pool.accounts(),
+                &stakes[0],
+                &user.pubkey(),
+                &thief.pubkey(),
+                None,
+            ),
+            WRONG_OWNER,
+            vec![],
+        ),
+        (
+            "a spoofed ticket (the pool's validator list)",
+            with_account(
+                claim(&stakes[0], &user.pubkey()),
+                0,
+                pool.validator_list.pubkey(),
+            ),
+            INVALID_TICKET,
+            vec![],
+        ),
+        (
+            "a ticket from another pool",
+            with_account(
+                claim(&other_stake.pubkey(), &other.user.pubkey()),
+                0,
+                ticket_address(&other.pool, &other_stake.pubkey()),
+            ),
+            INVALID_TICKET,
+            vec![],
+        ),
+        (
+            "a stake account swapped under the ticket",
+            with_account(claim(&stakes[0], &user.pubkey()), 1, stakes[1]),
+            INVALID_TICKET,
+            vec![],
+        ),
+    ];
+    let mut watched = pool.state_addresses();
+    watched.extend(stakes.iter().map(|stake| ticket_address(&pool, stake)));
+    watched.extend(stakes.iter().copied());
+    watched.extend([user.pubkey(), thief.pubkey(), other_stake.pubkey()]);
+    for (name, ix, code, signers) in cases {
+        let before = env.snapshot(&watched).await;
+        let result = env.send(&[ix], &signers).await;
+        assert_eq!(
+            instruction_error(result),
+            InstructionError::Custom(code),
+            "{name}"
+        );
+        assert_eq!(
+            env.snapshot(&watched).await,
+            before,
+            "{name} changed an account"
+        );
+    }
+
+    // The owner may send its lamports elsewhere by signing.
+    let elsewhere = Pubkey::new_unique();
+    let data = env
+        .account(&ticket_address(&pool, &stakes[1]))
+        .await
+        .unwrap()
+        .data;
+    let owed = state::UnstakeTicket::load(&data).unwrap().lamports_owed();
+    let ix = claim_unstake(
+        &pool.accounts(),
+        &stakes[1],
+        &elsewhere,
+        &payer.pubkey(),
+        Some(&user.pubkey()),
+    );
+    env.send(&[ix], &[&user]).await.unwrap();
+    assert_eq!(env.lamports(&elsewhere).await, owed);
+}
+
+#[tokio::test]
+async fn request_served_by_the_reserve_is_claimable_at_once() {
+    let mut env = start().await;
+    let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
+    let (user, user_tokens) = env.pool_user(&pool, 20 * LAMPORTS_PER_SOL).await;
+    let deposit = deposit_sol_instruction(
+        &pool,
+        &user.pubkey(),
+        &user_tokens,
+        &user_tokens,
+        10 * LAMPORTS_PER_SOL,
+    );
+    env.send(&[deposit], &[&user]).await.unwrap();
+    let payer = env.payer();
+    let stake = ticket_stake(&mut env).await;
+    // No validator holds stake: the reserve pays, as for `WithdrawStake`.
+    let tokens = env.token_balance(&user_tokens).await / 4;
+    let epoch = env.epoch().await;
+    let data = env.account(&pool.stake_pool.pubkey()).await.unwrap().data;
+    let quoted = quote::withdraw_stake(&data, tokens, epoch).unwrap();
+    let ix = request(
+        &pool,
+        &pool.reserve_stake,
+        &stake.pubkey(),
+        &user,
+        &user_tokens,
+        &payer.pubkey(),
+        tokens,
+    );
+    env.send(&[ix], &[&user]).await.unwrap();
+    let before = env.lamports(&user.pubkey()).await;
+    let claim = claim_unstake(
+        &pool.accounts(),
+        &stake.pubkey(),
+        &user.pubkey(),
+        &payer.pubkey(),
+        None,
+    );
+    env.send(&[claim], &[]).await.unwrap();
+    assert_eq!(env.lamports(&user.pubkey()).await, before + quoted.lamports);
+    assert_pool_invariants(&mut env, &pool).await;
+}
+
+#[tokio::test]
+async fn requests_below_a_stake_split_are_refused() {
+    let mut env = start().await;
+    let Staked {
+        pool,
+        vote,
+        user,
+        user_tokens,
+    } = staked_pool(&mut env, 50 * LAMPORTS_PER_SOL).await;
+    let payer = env.payer();
+    let stake = ticket_stake(&mut env).await;
+    let minimum = env.stake_minimum_delegation().await;
+    // Worth less than the stake program's minimum delegation (1 lamport on mainnet today,
+    // 1 SOL once `stake_raise_minimum_delegation_to_1_sol` activates), or nothing at all.
+    let tokens = if minimum > 1 { minimum / 2 } else { 0 };
+    let mut watched = pool.state_addresses();
+    watched.extend([
+        stake.pubkey(),
+        user_tokens,
+        ticket_address(&pool, &stake.pubkey()),
+    ]);
+    let before = env.snapshot(&watched).await;
+    let ix = request(
+        &pool,
+        &pool.validator_stake(&vote),
+        &stake.pubkey(),
+        &user,
+        &user_tokens,
+        &payer.pubkey(),
+        tokens,
+    );
+    assert_pool_error(
+        env.send(&[ix], &[&user]).await,
+        spl_stake_pool::error::StakePoolError::WithdrawalTooSmall,
+    );
+    assert_eq!(env.snapshot(&watched).await, before);
+}
