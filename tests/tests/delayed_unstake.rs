@@ -213,7 +213,7 @@ async fn request_and_claim_across_epochs_with_rewards() {
     );
     println!("ClaimUnstake: {} CU", measured.total);
     let transaction = solana_sdk::transaction::Transaction::new_signed_with_payer(
-        &[claim.clone()],
+        std::slice::from_ref(&claim),
         Some(&cranker.pubkey()),
         &[&cranker],
         env.ctx.banks_client.get_latest_blockhash().await.unwrap(),
@@ -480,4 +480,184 @@ async fn requests_below_a_stake_split_are_refused() {
         spl_stake_pool::error::StakePoolError::WithdrawalTooSmall,
     );
     assert_eq!(env.snapshot(&watched).await, before);
+}
+
+/// One step of a random history with tickets.
+#[derive(Debug, Clone)]
+enum Step {
+    DepositSol { user: usize, sol: u64 },
+    WithdrawSol { user: usize, permille: u64 },
+    Request { user: usize, permille: u64 },
+    Claim { ticket: usize },
+    Epoch,
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        1 => (0usize..3, 1u64..30).prop_map(|(user, sol)| Step::DepositSol { user, sol }),
+        1 => (0usize..3, 1u64..300)
+            .prop_map(|(user, permille)| Step::WithdrawSol { user, permille }),
+        2 => (0usize..3, 1u64..400).prop_map(|(user, permille)| Step::Request { user, permille }),
+        2 => (0usize..8).prop_map(|ticket| Step::Claim { ticket }),
+        2 => Just(Step::Epoch),
+    ]
+}
+
+/// Random histories mixing tickets with deposits, withdrawals and epochs with rewards: every
+/// claim pays exactly what its request owed, a request never lowers the exchange rate, and
+/// the pool's invariants hold after every update.
+#[test]
+fn random_histories_with_tickets_keep_the_pool_whole() {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 12,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    runner
+        .run(&proptest::collection::vec(step(), 8..20), |steps| {
+            runtime.block_on(history(&steps));
+            Ok(())
+        })
+        .unwrap();
+}
+
+async fn history(steps: &[Step]) {
+    let mut env = start().await;
+    let Staked {
+        pool,
+        vote,
+        user,
+        user_tokens,
+    } = staked_pool(&mut env, 40 * LAMPORTS_PER_SOL).await;
+    let payer = env.payer();
+    let mut users = vec![(user, user_tokens)];
+    for _ in 0..2 {
+        let (keypair, tokens) = env.pool_user(&pool, 100 * LAMPORTS_PER_SOL).await;
+        let ix = deposit_sol_instruction(
+            &pool,
+            &keypair.pubkey(),
+            &tokens,
+            &tokens,
+            20 * LAMPORTS_PER_SOL,
+        );
+        env.send(&[ix], &[&keypair]).await.unwrap();
+        users.push((keypair, tokens));
+    }
+    // (stake account, owner, owed, claimed)
+    let mut tickets: Vec<(Pubkey, Pubkey, u64, bool)> = Vec::new();
+    for step in steps {
+        let epoch = env.epoch().await;
+        match *step {
+            Step::DepositSol { user, sol } => {
+                let (keypair, tokens) = &users[user];
+                let ix = deposit_sol_instruction(
+                    &pool,
+                    &keypair.pubkey(),
+                    tokens,
+                    tokens,
+                    sol * LAMPORTS_PER_SOL / 10,
+                );
+                let _ = env.send(&[ix], &[keypair]).await;
+            }
+            Step::WithdrawSol { user, permille } => {
+                let (keypair, tokens) = &users[user];
+                let amount = env.token_balance(tokens).await * permille / 1_000;
+                let ix = withdraw_sol_instruction(
+                    &pool,
+                    &keypair.pubkey(),
+                    tokens,
+                    &keypair.pubkey(),
+                    amount,
+                );
+                let _ = env.send(&[ix], &[keypair]).await;
+            }
+            Step::Request { user, permille } => {
+                let (keypair, tokens) = &users[user];
+                let amount = env.token_balance(tokens).await * permille / 1_000;
+                let stake = ticket_stake(&mut env).await;
+                let before = rate(&mut env, &pool).await;
+                // From the validator while it has stake to spare, else from the reserve.
+                for split_from in [pool.validator_stake(&vote), pool.reserve_stake] {
+                    let ix = request(
+                        &pool,
+                        &split_from,
+                        &stake.pubkey(),
+                        keypair,
+                        tokens,
+                        &payer.pubkey(),
+                        amount,
+                    );
+                    if env.send(&[ix], &[keypair]).await.is_ok() {
+                        let data = env
+                            .account(&ticket_address(&pool, &stake.pubkey()))
+                            .await
+                            .unwrap()
+                            .data;
+                        let owed = state::UnstakeTicket::load(&data).unwrap().lamports_owed();
+                        tickets.push((stake.pubkey(), keypair.pubkey(), owed, false));
+                        assert!(rate_not_lower(before, rate(&mut env, &pool).await));
+                        break;
+                    }
+                }
+            }
+            Step::Claim { ticket } => {
+                if tickets.is_empty() {
+                    continue;
+                }
+                let count = tickets.len();
+                let entry = &mut tickets[ticket % count];
+                let (stake, owner, owed, claimed) = *entry;
+                let ticket_account = ticket_address(&pool, &stake);
+                let claimable = match env.account(&ticket_account).await {
+                    Some(account) => {
+                        state::UnstakeTicket::load(&account.data)
+                            .unwrap()
+                            .claimable_epoch()
+                            <= epoch
+                    }
+                    None => false,
+                };
+                let before = env.lamports(&owner).await;
+                let ix = claim_unstake(&pool.accounts(), &stake, &owner, &payer.pubkey(), None);
+                let result = env.send(&[ix], &[]).await;
+                if claimed {
+                    assert_eq!(
+                        instruction_error(result),
+                        InstructionError::Custom(INVALID_TICKET)
+                    );
+                } else if claimable {
+                    result.unwrap();
+                    assert_eq!(
+                        env.lamports(&owner).await,
+                        before + owed,
+                        "a claim pays what was owed"
+                    );
+                    entry.3 = true;
+                } else {
+                    assert_eq!(
+                        instruction_error(result),
+                        InstructionError::Custom(NOT_CLAIMABLE)
+                    );
+                }
+            }
+            Step::Epoch => {
+                env.credit_votes(&vote, 1_000);
+                env.next_epoch().await;
+                update(&mut env, &pool).await;
+                assert_pool_invariants(&mut env, &pool).await;
+            }
+        }
+    }
+    env.next_epoch().await;
+    update(&mut env, &pool).await;
+    assert_pool_invariants(&mut env, &pool).await;
 }

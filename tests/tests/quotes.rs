@@ -78,11 +78,17 @@ fn quotes_equal_what_the_program_does() {
         (pool, user, user_tokens)
     });
     let env = RefCell::new(env);
-    let mut runner = TestRunner::new(proptest::test_runner::Config {
-        cases: 96,
-        failure_persistence: None,
-        ..Default::default()
-    });
+    // A fixed seed: the same 256 pools on every run, so CI is repeatable.
+    let mut runner = TestRunner::new_with_rng(
+        proptest::test_runner::Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        },
+        proptest::test_runner::TestRng::deterministic_rng(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+        ),
+    );
     runner
         .run(&case(), |case| {
             let mut env = env.borrow_mut();
@@ -152,7 +158,12 @@ async fn check_case(
     }
 
     // Withdrawal of a share of the user's tokens.
-    let balance = env.token_balance(user_tokens).await;
+    // No more than exists: in a real pool the supply is the mint's, and the user's tokens are
+    // part of it (the random rate above does not keep that by itself).
+    let balance = env
+        .token_balance(user_tokens)
+        .await
+        .min(case.pool_token_supply);
     let pool_tokens = balance / 1_000 * case.withdraw_share;
     let data = env.account(&pool.stake_pool.pubkey()).await.unwrap().data;
     let quoted = quote::withdraw_sol(&data, pool_tokens, epoch);

@@ -235,10 +235,6 @@ pub fn split_withdrawal(
 ) -> Option<WithdrawalSplit> {
     let fee = withdrawal_fee.apply(pool_tokens)?;
     let burnt = pool_tokens.checked_sub(fee)?;
-    // More tokens than exist cannot be burnt (nor paid more than the pool holds).
-    if burnt > pool_token_supply {
-        return None;
-    }
     let lamports = lamports_for_pool_tokens(burnt, total_lamports, pool_token_supply)?;
     Some(WithdrawalSplit {
         fee,
