@@ -1033,6 +1033,40 @@ pub async fn create_pool_pair(env: &mut Env, config: &PoolConfig) -> (Pool, Pool
     (ours, reference)
 }
 
+/// The staker adds `vote` to `pool` (reference client builder, no validator seed).
+pub async fn add_validator(env: &mut Env, pool: &Pool, vote: &Pubkey) {
+    let state = spl_pool_state(env, pool).await;
+    let add = spl_stake_pool::instruction::add_validator_to_pool_with_vote(
+        &pool.program_id,
+        &state,
+        &pool.stake_pool.pubkey(),
+        vote,
+        None,
+    );
+    env.send(&[add], &[&pool.staker]).await.unwrap();
+}
+
+/// The staker moves `lamports` from the reserve to `vote` through transient `seed`.
+pub async fn increase_validator_stake(
+    env: &mut Env,
+    pool: &Pool,
+    vote: &Pubkey,
+    lamports: u64,
+    seed: u64,
+) -> Result<(), BanksClientError> {
+    let state = spl_pool_state(env, pool).await;
+    let increase = spl_stake_pool::instruction::increase_validator_stake_with_vote(
+        &pool.program_id,
+        &state,
+        &pool.stake_pool.pubkey(),
+        vote,
+        lamports,
+        None,
+        seed,
+    );
+    env.send(&[increase], &[&pool.staker]).await
+}
+
 /// The reference client's `DepositSol`.
 pub fn deposit_sol_instruction(
     pool: &Pool,

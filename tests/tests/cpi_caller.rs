@@ -239,15 +239,7 @@ async fn router_deposits_a_program_controlled_stake_account() {
     };
     let pool = create_pool(&mut env, PROGRAM_ID, &config).await;
     let vote = env.create_vote_account(5).await;
-    let state = spl_pool_state(&mut env, &pool).await;
-    let add = spl_stake_pool::instruction::add_validator_to_pool_with_vote(
-        &PROGRAM_ID,
-        &state,
-        &pool.stake_pool.pubkey(),
-        &vote,
-        None,
-    );
-    env.send(&[add], &[&pool.staker]).await.unwrap();
+    add_validator(&mut env, &pool, &vote).await;
     let router = router(&mut env, &pool).await;
     let (user, user_tokens) = env.pool_user(&pool, LAMPORTS_PER_SOL).await;
 

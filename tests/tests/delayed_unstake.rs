@@ -35,26 +35,10 @@ async fn staked_pool(env: &mut Env, staked: u64) -> Staked {
     );
     env.send(&[deposit], &[&user]).await.unwrap();
     let vote = env.create_vote_account(5).await;
-    let state = spl_pool_state(env, &pool).await;
-    let add = spl_stake_pool::instruction::add_validator_to_pool_with_vote(
-        &PROGRAM_ID,
-        &state,
-        &pool.stake_pool.pubkey(),
-        &vote,
-        None,
-    );
-    env.send(&[add], &[&pool.staker]).await.unwrap();
-    let state = spl_pool_state(env, &pool).await;
-    let increase = spl_stake_pool::instruction::increase_validator_stake_with_vote(
-        &PROGRAM_ID,
-        &state,
-        &pool.stake_pool.pubkey(),
-        &vote,
-        staked,
-        None,
-        1,
-    );
-    env.send(&[increase], &[&pool.staker]).await.unwrap();
+    add_validator(env, &pool, &vote).await;
+    increase_validator_stake(env, &pool, &vote, staked, 1)
+        .await
+        .unwrap();
     env.credit_votes(&vote, 1_000);
     env.next_epoch().await;
     update(env, &pool).await;
@@ -485,11 +469,35 @@ async fn requests_below_a_stake_split_are_refused() {
 /// One step of a random history with tickets.
 #[derive(Debug, Clone)]
 enum Step {
-    DepositSol { user: usize, sol: u64 },
-    WithdrawSol { user: usize, permille: u64 },
-    Request { user: usize, permille: u64 },
-    Claim { ticket: usize },
+    DepositSol {
+        user: usize,
+        sol: u64,
+    },
+    WithdrawSol {
+        user: usize,
+        permille: u64,
+    },
+    Request {
+        user: usize,
+        permille: u64,
+    },
+    Claim {
+        ticket: usize,
+    },
     Epoch,
+    /// The staker moves `sol` SOL from the reserve to the validator.
+    Increase {
+        sol: u64,
+    },
+    /// The staker moves a share of the validator's stake back toward the reserve.
+    Decrease {
+        permille: u64,
+    },
+    /// A user leaves with a stake account instead of a ticket.
+    WithdrawStake {
+        user: usize,
+        permille: u64,
+    },
 }
 
 fn step() -> impl proptest::strategy::Strategy<Value = Step> {
@@ -501,12 +509,17 @@ fn step() -> impl proptest::strategy::Strategy<Value = Step> {
         2 => (0usize..3, 1u64..400).prop_map(|(user, permille)| Step::Request { user, permille }),
         2 => (0usize..8).prop_map(|ticket| Step::Claim { ticket }),
         2 => Just(Step::Epoch),
+        1 => (1u64..20).prop_map(|sol| Step::Increase { sol }),
+        1 => (1u64..500).prop_map(|permille| Step::Decrease { permille }),
+        1 => (0usize..3, 1u64..300)
+            .prop_map(|(user, permille)| Step::WithdrawStake { user, permille }),
     ]
 }
 
-/// Random histories mixing tickets with deposits, withdrawals and epochs with rewards: every
-/// claim pays exactly what its request owed, a request never lowers the exchange rate, and
-/// the pool's invariants hold after every update.
+/// Random histories mixing tickets with SOL deposits and withdrawals, stake withdrawals, the
+/// staker's increases and decreases, and epochs with rewards and the update: every claim pays
+/// exactly what its request owed, a request never lowers the exchange rate, and the pool's
+/// invariants hold after every update.
 #[test]
 fn random_histories_with_tickets_keep_the_pool_whole() {
     use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -516,7 +529,7 @@ fn random_histories_with_tickets_keep_the_pool_whole() {
         .unwrap();
     let mut runner = TestRunner::new_with_rng(
         Config {
-            cases: 12,
+            cases: 16,
             failure_persistence: None,
             ..Config::default()
         },
@@ -552,6 +565,7 @@ async fn history(steps: &[Step]) {
         env.send(&[ix], &[&keypair]).await.unwrap();
         users.push((keypair, tokens));
     }
+    let mut transient_seed = 10;
     // (stake account, owner, owed, claimed)
     let mut tickets: Vec<(Pubkey, Pubkey, u64, bool)> = Vec::new();
     for step in steps {
@@ -648,6 +662,55 @@ async fn history(steps: &[Step]) {
                         InstructionError::Custom(NOT_CLAIMABLE)
                     );
                 }
+            }
+            Step::Increase { sol } => {
+                transient_seed += 1;
+                // Refused when the reserve is short or a transient is in flight.
+                let _ = increase_validator_stake(
+                    &mut env,
+                    &pool,
+                    &vote,
+                    sol * LAMPORTS_PER_SOL,
+                    transient_seed,
+                )
+                .await;
+            }
+            Step::Decrease { permille } => {
+                transient_seed += 1;
+                let state = spl_pool_state(&mut env, &pool).await;
+                let list = spl_validator_list(&mut env, &pool).await;
+                let active = u64::from(list.validators[0].active_stake_lamports);
+                let ix = spl_stake_pool::instruction::decrease_validator_stake_with_vote(
+                    &PROGRAM_ID,
+                    &state,
+                    &pool.stake_pool.pubkey(),
+                    &vote,
+                    active * permille / 1_000,
+                    None,
+                    transient_seed,
+                );
+                let _ = env.send(&[ix], &[&pool.staker]).await;
+            }
+            Step::WithdrawStake { user, permille } => {
+                let (keypair, tokens) = &users[user];
+                let amount = env.token_balance(tokens).await * permille / 1_000;
+                let receiver = ticket_stake(&mut env).await;
+                let ix = spl_stake_pool::instruction::withdraw_stake(
+                    &PROGRAM_ID,
+                    &pool.stake_pool.pubkey(),
+                    &pool.validator_list.pubkey(),
+                    &pool.withdraw_authority,
+                    &pool.validator_stake(&vote),
+                    &receiver.pubkey(),
+                    &keypair.pubkey(),
+                    &keypair.pubkey(),
+                    tokens,
+                    &pool.manager_fee_account,
+                    &pool.pool_mint.pubkey(),
+                    &pool.token_program,
+                    amount,
+                );
+                let _ = env.send(&[ix], &[keypair]).await;
             }
             Step::Epoch => {
                 env.credit_votes(&vote, 1_000);
