@@ -386,7 +386,7 @@ async fn claims_that_are_not_the_owners_are_refused_and_change_nothing() {
 }
 
 #[tokio::test]
-async fn request_served_by_the_reserve_is_claimable_at_once() {
+async fn request_served_by_the_reserve_is_claimable_at_once_when_validators_sit_at_the_minimum() {
     let mut env = start().await;
     let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
     let (user, user_tokens) = env.pool_user(&pool, 20 * LAMPORTS_PER_SOL).await;
@@ -398,9 +398,16 @@ async fn request_served_by_the_reserve_is_claimable_at_once() {
         10 * LAMPORTS_PER_SOL,
     );
     env.send(&[deposit], &[&user]).await.unwrap();
+    // Two validators sitting at the pool's minimum: none has stake to spare, so the reserve
+    // pays, as for `WithdrawStake` — users still get out.
+    for _ in 0..2 {
+        let vote = env.create_vote_account(0).await;
+        add_validator(&mut env, &pool, &vote).await;
+    }
+    env.next_epoch().await;
+    update(&mut env, &pool).await;
     let payer = env.payer();
     let stake = ticket_stake(&mut env).await;
-    // No validator holds stake: the reserve pays, as for `WithdrawStake`.
     let tokens = env.token_balance(&user_tokens).await / 4;
     let epoch = env.epoch().await;
     let data = env.account(&pool.stake_pool.pubkey()).await.unwrap().data;
