@@ -454,3 +454,111 @@ async fn hostile_calls_through_the_router_are_refused_and_change_nothing() {
     );
     assert_eq!(env.snapshot(&snapshot_of).await, before);
 }
+
+#[tokio::test]
+async fn router_requests_and_claims_an_unstake_ticket_for_its_user() {
+    let mut env = start_with_router().await;
+    let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
+    let router = router(&mut env, &pool).await;
+    let (user, user_tokens) = env.pool_user(&pool, 60 * LAMPORTS_PER_SOL).await;
+    let deposit = deposit_sol_instruction(
+        &pool,
+        &user.pubkey(),
+        &user_tokens,
+        &user_tokens,
+        50 * LAMPORTS_PER_SOL,
+    );
+    env.send(&[deposit], &[&user]).await.unwrap();
+    let vote = env.create_vote_account(5).await;
+    add_validator(&mut env, &pool, &vote).await;
+    increase_validator_stake(&mut env, &pool, &vote, 40 * LAMPORTS_PER_SOL, 1)
+        .await
+        .unwrap();
+    env.credit_votes(&vote, 1_000);
+    env.next_epoch().await;
+    for transactions in full_update_instructions(&mut env, &pool).await {
+        env.send(&transactions, &[]).await.unwrap();
+    }
+
+    // The user's tokens leave through the router as a ticket the user owns.
+    let ticket_stake = Keypair::new();
+    env.create_owned_account(
+        &ticket_stake,
+        STAKE_ACCOUNT_LEN,
+        &solana_stake_interface::program::id(),
+    )
+    .await;
+    let (ticket, _) = p_stake_pool_client::find_ticket(
+        &PROGRAM_ID,
+        &pool.stake_pool.pubkey(),
+        &ticket_stake.pubkey(),
+    );
+    let pool_tokens = env.token_balance(&user_tokens).await / 2;
+    let epoch = env.epoch().await;
+    let quoted =
+        quote::withdraw_stake(&pool_data(&mut env, &pool).await, pool_tokens, epoch).unwrap();
+    let mut data = vec![3];
+    data.extend_from_slice(&pool_tokens.to_le_bytes());
+    let request = Instruction::new_with_bytes(
+        ROUTER_ID,
+        &data,
+        vec![
+            AccountMeta::new(user.pubkey(), true),
+            AccountMeta::new_readonly(router.vault, false),
+            AccountMeta::new(router.vault_tokens, false),
+            AccountMeta::new(user_tokens, false),
+            AccountMeta::new_readonly(pool.program_id, false),
+            AccountMeta::new(pool.stake_pool.pubkey(), false),
+            AccountMeta::new(pool.validator_list.pubkey(), false),
+            AccountMeta::new_readonly(pool.withdraw_authority, false),
+            AccountMeta::new(pool.validator_stake(&vote), false),
+            AccountMeta::new(ticket_stake.pubkey(), false),
+            AccountMeta::new(ticket, false),
+            AccountMeta::new(pool.manager_fee_account, false),
+            AccountMeta::new(pool.pool_mint.pubkey(), false),
+            AccountMeta::new_readonly(CLOCK, false),
+            AccountMeta::new_readonly(pool.token_program, false),
+            AccountMeta::new_readonly(solana_stake_interface::program::id(), false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+        ],
+    );
+    let measured = env.measure(std::slice::from_ref(&request), &[&user]).await;
+    assert_eq!(
+        measured.return_data,
+        Some((ROUTER_ID, quoted.lamports.to_le_bytes().to_vec()))
+    );
+    println!("router RequestUnstake: {} CU in all", measured.total);
+    env.send(&[request], &[&user]).await.unwrap();
+    let recorded = env.account(&ticket).await.unwrap().data;
+    let recorded = p_stake_pool_client::state::UnstakeTicket::load(&recorded).unwrap();
+    assert_eq!(recorded.owner, user.pubkey());
+    assert_eq!(recorded.lamports_owed(), quoted.lamports);
+
+    // A cooldown later the router claims it for the user (anyone may).
+    env.next_epoch().await;
+    let claim = Instruction::new_with_bytes(
+        ROUTER_ID,
+        &[4],
+        vec![
+            AccountMeta::new(user.pubkey(), false),
+            AccountMeta::new_readonly(pool.program_id, false),
+            AccountMeta::new(ticket, false),
+            AccountMeta::new(ticket_stake.pubkey(), false),
+            AccountMeta::new_readonly(pool.stake_pool.pubkey(), false),
+            AccountMeta::new_readonly(pool.withdraw_authority, false),
+            AccountMeta::new(pool.reserve_stake, false),
+            AccountMeta::new_readonly(CLOCK, false),
+            AccountMeta::new_readonly(STAKE_HISTORY, false),
+            AccountMeta::new_readonly(solana_stake_interface::program::id(), false),
+        ],
+    );
+    let before = env.lamports(&user.pubkey()).await;
+    let rent = env.lamports(&ticket).await + env.rent_exempt(STAKE_ACCOUNT_LEN).await;
+    env.send(&[claim], &[]).await.unwrap();
+    // The owed lamports, and the rents the user paid.
+    assert_eq!(
+        env.lamports(&user.pubkey()).await,
+        before + quoted.lamports + rent
+    );
+    assert!(env.account(&ticket).await.is_none());
+}

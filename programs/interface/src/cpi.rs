@@ -1,5 +1,5 @@
-//! CPI builders for programs that call the pool (feature `cpi`, on pinocchio): one struct per
-//! instruction, the accounts by name in the SPL order, then `invoke` or `invoke_signed` with
+//! CPI builders for programs that call the pool (feature `cpi`, on pinocchio): deposits,
+//! withdrawals and delayed-unstake tickets, one struct per instruction, the accounts by name in the SPL order, then `invoke` or `invoke_signed` with
 //! the caller's signer seeds. Each returns the amount the pool paid out, read from the pool's
 //! return data: pool tokens minted to `destination` for deposits, lamports for withdrawals.
 //!
@@ -415,7 +415,7 @@ impl WithdrawStake<'_> {
     }
 }
 
-/// `metas` with a trailing signing funding authority.
+/// `metas` with a trailing signing account (a funding authority, a ticket's owner).
 fn with_signer<'a, const N: usize, const M: usize>(
     metas: &[InstructionAccount<'a>; N],
     authority: &'a AccountView,
@@ -426,10 +426,139 @@ fn with_signer<'a, const N: usize, const M: usize>(
     })
 }
 
-/// `views` with a trailing funding authority.
+/// `views` with a trailing account.
 fn with_view<'a, const N: usize, const M: usize>(
     views: &[&'a AccountView; N],
     authority: &'a AccountView,
 ) -> [&'a AccountView; M] {
     core::array::from_fn(|index| views.get(index).copied().unwrap_or(authority))
+}
+
+/// `RequestUnstake`: burns `pool_tokens` and splits their worth into `ticket_stake` (an
+/// uninitialized stake account), writing the ticket PDA `ticket` (`["ticket", stake_pool,
+/// ticket_stake]`) for `owner`; `rent_payer` signs and funds it. Returns the lamports owed.
+pub struct RequestUnstake<'a> {
+    pub program_id: &'a Address,
+    pub stake_pool: &'a AccountView,
+    pub validator_list: &'a AccountView,
+    pub withdraw_authority: &'a AccountView,
+    pub split_from: &'a AccountView,
+    pub ticket_stake: &'a AccountView,
+    pub owner: &'a AccountView,
+    /// Owner or delegate of `burn_from`; signs.
+    pub user_transfer_authority: &'a AccountView,
+    pub burn_from: &'a AccountView,
+    pub manager_fee_account: &'a AccountView,
+    pub pool_mint: &'a AccountView,
+    pub clock: &'a AccountView,
+    pub token_program: &'a AccountView,
+    pub stake_program: &'a AccountView,
+    pub ticket: &'a AccountView,
+    pub rent_payer: &'a AccountView,
+    pub system_program: &'a AccountView,
+    pub pool_tokens: u64,
+    /// 0 for no minimum.
+    pub minimum_lamports_out: u64,
+}
+
+impl RequestUnstake<'_> {
+    pub fn invoke_signed(&self, signers: &[Signer]) -> Result<u64, ProgramError> {
+        let bytes = data::request_unstake(self.pool_tokens, self.minimum_lamports_out);
+        let metas = [
+            InstructionAccount::writable(self.stake_pool.address()),
+            InstructionAccount::writable(self.validator_list.address()),
+            InstructionAccount::readonly(self.withdraw_authority.address()),
+            InstructionAccount::writable(self.split_from.address()),
+            InstructionAccount::writable(self.ticket_stake.address()),
+            InstructionAccount::readonly(self.owner.address()),
+            InstructionAccount::readonly_signer(self.user_transfer_authority.address()),
+            InstructionAccount::writable(self.burn_from.address()),
+            InstructionAccount::writable(self.manager_fee_account.address()),
+            InstructionAccount::writable(self.pool_mint.address()),
+            InstructionAccount::readonly(self.clock.address()),
+            InstructionAccount::readonly(self.token_program.address()),
+            InstructionAccount::readonly(self.stake_program.address()),
+            InstructionAccount::writable(self.ticket.address()),
+            InstructionAccount::writable_signer(self.rent_payer.address()),
+            InstructionAccount::readonly(self.system_program.address()),
+        ];
+        let views = [
+            self.stake_pool,
+            self.validator_list,
+            self.withdraw_authority,
+            self.split_from,
+            self.ticket_stake,
+            self.owner,
+            self.user_transfer_authority,
+            self.burn_from,
+            self.manager_fee_account,
+            self.pool_mint,
+            self.clock,
+            self.token_program,
+            self.stake_program,
+            self.ticket,
+            self.rent_payer,
+            self.system_program,
+        ];
+        invoke_pool(self.program_id, &bytes, &metas, &views, signers)
+    }
+}
+
+/// `ClaimUnstake` of `ticket`: pays the owed lamports to `destination` (the ticket's owner, or
+/// any account when `owner` signs) and closes the ticket and `ticket_stake`. Returns the
+/// lamports paid.
+pub struct ClaimUnstake<'a> {
+    pub program_id: &'a Address,
+    pub ticket: &'a AccountView,
+    pub ticket_stake: &'a AccountView,
+    pub stake_pool: &'a AccountView,
+    pub withdraw_authority: &'a AccountView,
+    pub reserve_stake: &'a AccountView,
+    pub destination: &'a AccountView,
+    pub rent_payer: &'a AccountView,
+    pub clock: &'a AccountView,
+    pub stake_history: &'a AccountView,
+    pub stake_program: &'a AccountView,
+    /// The ticket's owner, signing, when `destination` is another account.
+    pub owner: Option<&'a AccountView>,
+}
+
+impl ClaimUnstake<'_> {
+    pub fn invoke_signed(&self, signers: &[Signer]) -> Result<u64, ProgramError> {
+        let bytes = data::claim_unstake();
+        let metas = [
+            InstructionAccount::writable(self.ticket.address()),
+            InstructionAccount::writable(self.ticket_stake.address()),
+            InstructionAccount::readonly(self.stake_pool.address()),
+            InstructionAccount::readonly(self.withdraw_authority.address()),
+            InstructionAccount::writable(self.reserve_stake.address()),
+            InstructionAccount::writable(self.destination.address()),
+            InstructionAccount::writable(self.rent_payer.address()),
+            InstructionAccount::readonly(self.clock.address()),
+            InstructionAccount::readonly(self.stake_history.address()),
+            InstructionAccount::readonly(self.stake_program.address()),
+        ];
+        let views = [
+            self.ticket,
+            self.ticket_stake,
+            self.stake_pool,
+            self.withdraw_authority,
+            self.reserve_stake,
+            self.destination,
+            self.rent_payer,
+            self.clock,
+            self.stake_history,
+            self.stake_program,
+        ];
+        match self.owner {
+            None => invoke_pool(self.program_id, &bytes, &metas, &views, signers),
+            Some(owner) => invoke_pool(
+                self.program_id,
+                &bytes,
+                &with_signer::<10, 11>(&metas, owner),
+                &with_view::<10, 11>(&views, owner),
+                signers,
+            ),
+        }
+    }
 }

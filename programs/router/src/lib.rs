@@ -23,6 +23,16 @@
 //!   [w] manager_fee_account, [w] pool_mint, [] clock, [] stake_history, [] token_program,
 //!   [] stake_program`.
 //!
+//! - `3 RequestUnstake { pool_tokens }`: `[ws] user, [] vault, [w] vault_pool_tokens,
+//!   [w] user_pool_tokens, [] pool_program, [w] stake_pool, [w] validator_list,
+//!   [] withdraw_authority, [w] split_from, [w] ticket_stake (uninitialized), [w] ticket,
+//!   [w] manager_fee_account, [w] pool_mint, [] clock, [] token_program, [] stake_program,
+//!   [] system_program`: the user's tokens leave through the vault as a delayed-unstake ticket
+//!   owned by the user (who pays its rent).
+//! - `4 ClaimUnstake`: `[w] user, [] pool_program, [w] ticket, [w] ticket_stake,
+//!   [] stake_pool, [] withdraw_authority, [w] reserve_stake, [] clock, [] stake_history,
+//!   [] stake_program`: claims the user's ticket for them (anyone may send it).
+//!
 //! The vault is the router's PDA `["vault"]`; `vault_pool_tokens` is a token account of the
 //! pool mint owned by it. Each call sets its return data to the amount it forwarded.
 #![no_std]
@@ -84,13 +94,15 @@ pub fn process_instruction(
     let call = Call {
         program_id,
         accounts,
-        first: read_u64(rest, 0)?,
-        second: if *tag == 2 { 0 } else { read_u64(rest, 8)? },
+        first: if *tag == 4 { 0 } else { read_u64(rest, 0)? },
+        second: if *tag >= 2 { 0 } else { read_u64(rest, 8)? },
     };
     match tag {
         0 => deposit_sol(&call),
         1 => withdraw_sol(&call),
         2 => deposit_stake(&call),
+        3 => request_unstake(&call),
+        4 => claim_unstake(&call),
         _ => Err(ProgramError::InvalidInstructionData),
     }
 }
@@ -407,5 +419,84 @@ fn deposit_stake(call: &Call) -> ProgramResult {
     }
     .invoke_signed(&[Signer::from(&seeds)])?;
     set_return_data(&minted.to_le_bytes());
+    Ok(())
+}
+
+#[inline(never)]
+fn request_unstake(call: &Call) -> ProgramResult {
+    let [user, vault, vault_pool_tokens, user_pool_tokens, pool_program, stake_pool, validator_list, withdraw_authority, split_from, ticket_stake, ticket, manager_fee_account, pool_mint, clock, token_program, stake_program, system_program, ..] =
+        call.accounts
+    else {
+        return Err(ProgramError::NotEnoughAccountKeys);
+    };
+    let pool_tokens = call.first;
+    let bump = [vault_bump(call.program_id, vault)?];
+    let seeds = [Seed::from(VAULT_SEED), Seed::from(&bump)];
+    check_pool(pool_program, stake_pool)?;
+
+    // The user's tokens move to the vault (the user signs), which requests the unstake with
+    // the user as the ticket's owner and rent payer.
+    TokenTransfer {
+        token_program,
+        source: user_pool_tokens,
+        mint: pool_mint,
+        destination: vault_pool_tokens,
+        authority: user,
+        amount: pool_tokens,
+    }
+    .invoke_signed(&[])?;
+    let quoted =
+        quote::withdraw_stake(&stake_pool.try_borrow()?, pool_tokens, Clock::get()?.epoch)?;
+    let owed = pool::RequestUnstake {
+        program_id: pool_program.address(),
+        stake_pool,
+        validator_list,
+        withdraw_authority,
+        split_from,
+        ticket_stake,
+        owner: user,
+        user_transfer_authority: vault,
+        burn_from: vault_pool_tokens,
+        manager_fee_account,
+        pool_mint,
+        clock,
+        token_program,
+        stake_program,
+        ticket,
+        rent_payer: user,
+        system_program,
+        pool_tokens,
+        minimum_lamports_out: quoted.lamports,
+    }
+    .invoke_signed(&[Signer::from(&seeds)])?;
+    check_paid(owed, quoted.lamports, 0)?;
+    set_return_data(&owed.to_le_bytes());
+    Ok(())
+}
+
+#[inline(never)]
+fn claim_unstake(call: &Call) -> ProgramResult {
+    let [user, pool_program, ticket, ticket_stake, stake_pool, withdraw_authority, reserve_stake, clock, stake_history, stake_program, ..] =
+        call.accounts
+    else {
+        return Err(ProgramError::NotEnoughAccountKeys);
+    };
+    check_pool(pool_program, stake_pool)?;
+    let paid = pool::ClaimUnstake {
+        program_id: pool_program.address(),
+        ticket,
+        ticket_stake,
+        stake_pool,
+        withdraw_authority,
+        reserve_stake,
+        destination: user,
+        rent_payer: user,
+        clock,
+        stake_history,
+        stake_program,
+        owner: None,
+    }
+    .invoke_signed(&[])?;
+    set_return_data(&paid.to_le_bytes());
     Ok(())
 }
