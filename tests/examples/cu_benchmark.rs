@@ -271,7 +271,7 @@ async fn measure(so_dir: &str, profile: &str, with_lookup_scaling: bool) -> Repo
             baseline,
         ));
     }
-    update_all(&mut env, &pool).await;
+    p_stake_pool_tests::update(&mut env, &pool).await;
 
     // Rebalancing on validator 1 (validator 0 is removed below).
     let staker_sends = |state: &spl_stake_pool::state::StakePool, kind: u8| {
@@ -332,9 +332,9 @@ async fn measure(so_dir: &str, profile: &str, with_lookup_scaling: bool) -> Repo
         env.send(&[ix], &[&pool.staker]).await.unwrap();
     }
     env.next_epoch().await;
-    update_all(&mut env, &pool).await;
+    p_stake_pool_tests::update(&mut env, &pool).await;
     env.next_epoch().await;
-    update_all(&mut env, &pool).await;
+    p_stake_pool_tests::update(&mut env, &pool).await;
     let state = spl_pool_state(&mut env, &pool).await;
     for (kind, name, baseline) in [
         (0, "IncreaseValidatorStake", "49,900"),
@@ -380,7 +380,7 @@ async fn measure(so_dir: &str, profile: &str, with_lookup_scaling: bool) -> Repo
     // Merge-heavy cranks: every validator got an increase last epoch, so every pair merges
     // an activated transient into its validator stake.
     env.next_epoch().await;
-    update_all(&mut env, &pool).await;
+    p_stake_pool_tests::update(&mut env, &pool).await;
     let state = spl_pool_state(&mut env, &pool).await;
     for vote in &votes {
         let ix = spl_stake_pool::instruction::increase_validator_stake_with_vote(
@@ -426,7 +426,7 @@ async fn measure(so_dir: &str, profile: &str, with_lookup_scaling: bool) -> Repo
             baseline,
         ));
     }
-    update_all(&mut env, &pool).await;
+    p_stake_pool_tests::update(&mut env, &pool).await;
 
     // Stake accounts in and out.
     let (staker_user, user_tokens) = env.pool_user(&pool, 50 * LAMPORTS_PER_SOL).await;
@@ -506,7 +506,7 @@ async fn measure(so_dir: &str, profile: &str, with_lookup_scaling: bool) -> Repo
     env.create_delegated_stake(&second_stake, &votes[4], 3 * LAMPORTS_PER_SOL)
         .await;
     env.next_epoch().await;
-    update_all(&mut env, &pool).await;
+    p_stake_pool_tests::update(&mut env, &pool).await;
     let mut deposit = spl_stake_pool::instruction::deposit_stake_with_slippage(
         &PROGRAM_ID,
         &pool.stake_pool.pubkey(),
@@ -593,6 +593,47 @@ async fn measure(so_dir: &str, profile: &str, with_lookup_scaling: bool) -> Repo
     rows.push((
         "RemoveValidatorFromPool".into(),
         env.measure(&[remove], &[&pool.staker]).await,
+        "-",
+    ));
+
+    // Delayed-unstake tickets (no SPL equivalent): a request split from a validator, and its
+    // claim after the cooldown.
+    let Staked {
+        pool,
+        vote,
+        user,
+        user_tokens,
+    } = staked_pool(&mut env, 50 * LAMPORTS_PER_SOL).await;
+    let ticket = ticket_stake(&mut env).await;
+    let payer = env.payer();
+    let request = p_stake_pool_client::request_unstake(
+        &pool.accounts(),
+        &pool.validator_stake(&vote),
+        &ticket.pubkey(),
+        &user.pubkey(),
+        &user.pubkey(),
+        &user_tokens,
+        &payer.pubkey(),
+        10 * LAMPORTS_PER_SOL,
+        0,
+    );
+    rows.push((
+        "RequestUnstake (split from a validator, deactivate, ticket)".into(),
+        env.measure(std::slice::from_ref(&request), &[&user]).await,
+        "-",
+    ));
+    env.send(&[request], &[&user]).await.unwrap();
+    env.next_epoch().await;
+    let claim = p_stake_pool_client::claim_unstake(
+        &pool.accounts(),
+        &ticket.pubkey(),
+        &user.pubkey(),
+        &payer.pubkey(),
+        None,
+    );
+    rows.push((
+        "ClaimUnstake (owed, earned and rent: 3 withdrawals)".into(),
+        env.measure(&[claim], &[]).await,
         "-",
     ));
 
@@ -691,13 +732,6 @@ async fn main() {
     std::fs::write(path, table).unwrap();
 }
 
-/// The whole epoch update of `pool`, as the reference client sends it.
-async fn update_all(env: &mut Env, pool: &Pool) {
-    for transactions in full_update_instructions(env, pool).await {
-        env.send(&transactions, &[]).await.unwrap();
-    }
-}
-
 /// How the cost of finding a validator grows with the list: the validator sits last in lists
 /// of growing size (stand-in entries with no stake in front of it), the worst case for a scan.
 async fn lookup_scaling(env: &mut Env) -> String {
@@ -741,7 +775,7 @@ async fn lookup_scaling(env: &mut Env) -> String {
     env.send(&[deposit], &[&user]).await.unwrap();
     for _ in 0..2 {
         env.next_epoch().await;
-        update_all(env, &pool).await;
+        p_stake_pool_tests::update(env, &pool).await;
     }
     let payer = env.payer();
     let mut deposit = spl_stake_pool::instruction::deposit_stake(

@@ -1033,6 +1033,60 @@ pub async fn create_pool_pair(env: &mut Env, config: &PoolConfig) -> (Pool, Pool
     (ours, reference)
 }
 
+/// A pool with `staked` lamports active on one validator, and a user holding pool tokens.
+pub struct Staked {
+    pub pool: Pool,
+    pub vote: Pubkey,
+    pub user: Keypair,
+    pub user_tokens: Pubkey,
+}
+
+pub async fn staked_pool(env: &mut Env, staked: u64) -> Staked {
+    let pool = create_pool(env, PROGRAM_ID, &PoolConfig::default()).await;
+    let (user, user_tokens) = env.pool_user(&pool, staked + 20 * LAMPORTS_PER_SOL).await;
+    let deposit = deposit_sol_instruction(
+        &pool,
+        &user.pubkey(),
+        &user_tokens,
+        &user_tokens,
+        staked + 10 * LAMPORTS_PER_SOL,
+    );
+    env.send(&[deposit], &[&user]).await.unwrap();
+    let vote = env.create_vote_account(5).await;
+    add_validator(env, &pool, &vote).await;
+    increase_validator_stake(env, &pool, &vote, staked, 1)
+        .await
+        .unwrap();
+    env.credit_votes(&vote, 1_000);
+    env.next_epoch().await;
+    update(env, &pool).await;
+    Staked {
+        pool,
+        vote,
+        user,
+        user_tokens,
+    }
+}
+
+/// The whole epoch update of `pool`, as the reference client sends it.
+pub async fn update(env: &mut Env, pool: &Pool) {
+    for transactions in full_update_instructions(env, pool).await {
+        env.send(&transactions, &[]).await.unwrap();
+    }
+}
+
+/// An uninitialized stake account (allocated, rent-exempt) to split stake into.
+pub async fn ticket_stake(env: &mut Env) -> Keypair {
+    let stake = env.new_keypair();
+    env.create_owned_account(
+        &stake,
+        STAKE_ACCOUNT_LEN,
+        &solana_stake_interface::program::id(),
+    )
+    .await;
+    stake
+}
+
 /// The staker adds `vote` to `pool` (reference client builder, no validator seed).
 pub async fn add_validator(env: &mut Env, pool: &Pool, vote: &Pubkey) {
     let state = spl_pool_state(env, pool).await;

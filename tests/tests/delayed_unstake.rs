@@ -15,59 +15,6 @@ const NOT_CLAIMABLE: u32 = 45;
 const INVALID_TICKET: u32 = 46;
 const WRONG_OWNER: u32 = 47;
 
-/// A pool with `staked` lamports active on one validator, and a user holding pool tokens.
-struct Staked {
-    pool: Pool,
-    vote: Pubkey,
-    user: Keypair,
-    user_tokens: Pubkey,
-}
-
-async fn staked_pool(env: &mut Env, staked: u64) -> Staked {
-    let pool = create_pool(env, PROGRAM_ID, &PoolConfig::default()).await;
-    let (user, user_tokens) = env.pool_user(&pool, staked + 20 * LAMPORTS_PER_SOL).await;
-    let deposit = deposit_sol_instruction(
-        &pool,
-        &user.pubkey(),
-        &user_tokens,
-        &user_tokens,
-        staked + 10 * LAMPORTS_PER_SOL,
-    );
-    env.send(&[deposit], &[&user]).await.unwrap();
-    let vote = env.create_vote_account(5).await;
-    add_validator(env, &pool, &vote).await;
-    increase_validator_stake(env, &pool, &vote, staked, 1)
-        .await
-        .unwrap();
-    env.credit_votes(&vote, 1_000);
-    env.next_epoch().await;
-    update(env, &pool).await;
-    Staked {
-        pool,
-        vote,
-        user,
-        user_tokens,
-    }
-}
-
-async fn update(env: &mut Env, pool: &Pool) {
-    for transactions in full_update_instructions(env, pool).await {
-        env.send(&transactions, &[]).await.unwrap();
-    }
-}
-
-/// An uninitialized stake account to hold a ticket's lamports.
-async fn ticket_stake(env: &mut Env) -> Keypair {
-    let stake = Keypair::new();
-    env.create_owned_account(
-        &stake,
-        STAKE_ACCOUNT_LEN,
-        &solana_stake_interface::program::id(),
-    )
-    .await;
-    stake
-}
-
 fn request(
     pool: &Pool,
     split_from: &Pubkey,
@@ -447,8 +394,8 @@ async fn requests_below_a_stake_split_are_refused() {
     let payer = env.payer();
     let stake = ticket_stake(&mut env).await;
     let minimum = env.stake_minimum_delegation().await;
-    // Worth less than the stake program's minimum delegation (1 lamport on mainnet today,
-    // 1 SOL once `stake_raise_minimum_delegation_to_1_sol` activates), or nothing at all.
+    // Worth less than the stake program's minimum delegation (1 SOL: the Core BPF stake
+    // program 5.1.0 answers 1 SOL on both profiles), or nothing at all.
     let tokens = if minimum > 1 { minimum / 2 } else { 0 };
     let mut watched = pool.state_addresses();
     watched.extend([

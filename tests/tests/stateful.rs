@@ -208,16 +208,35 @@ async fn run_history(ops: Vec<Op>, rewards: bool) {
 
 fn check(rewards: bool, cases: u32) {
     // A fixed seed keeps CI reproducible; the histories are long and varied enough that the
-    // same cases every run still cover every instruction and failure path.
+    // same cases every run still cover every instruction and failure path. Campaigns
+    // (`scripts/fuzz.sh --histories N`) set the count and the seed.
+    let cases = std::env::var("P_STAKE_POOL_STATEFUL_CASES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(cases);
+    let rng = match std::env::var("P_STAKE_POOL_FUZZ_SEED")
+        .ok()
+        .and_then(|value| value.parse::<u64>().ok())
+    {
+        Some(seed) => {
+            let mut bytes = [0u8; 32];
+            bytes[..8].copy_from_slice(&seed.to_le_bytes());
+            proptest::test_runner::TestRng::from_seed(
+                proptest::test_runner::RngAlgorithm::ChaCha,
+                &bytes,
+            )
+        }
+        None => proptest::test_runner::TestRng::deterministic_rng(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+        ),
+    };
     let mut runner = TestRunner::new_with_rng(
         ProptestConfig {
             cases,
             failure_persistence: None,
             ..ProptestConfig::default()
         },
-        proptest::test_runner::TestRng::deterministic_rng(
-            proptest::test_runner::RngAlgorithm::ChaCha,
-        ),
+        rng,
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
