@@ -458,27 +458,13 @@ async fn hostile_calls_through_the_router_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn router_requests_and_claims_an_unstake_ticket_for_its_user() {
     let mut env = start_with_router().await;
-    let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
+    let Staked {
+        pool,
+        vote,
+        user,
+        user_tokens,
+    } = staked_pool(&mut env, 40 * LAMPORTS_PER_SOL).await;
     let router = router(&mut env, &pool).await;
-    let (user, user_tokens) = env.pool_user(&pool, 60 * LAMPORTS_PER_SOL).await;
-    let deposit = deposit_sol_instruction(
-        &pool,
-        &user.pubkey(),
-        &user_tokens,
-        &user_tokens,
-        50 * LAMPORTS_PER_SOL,
-    );
-    env.send(&[deposit], &[&user]).await.unwrap();
-    let vote = env.create_vote_account(5).await;
-    add_validator(&mut env, &pool, &vote).await;
-    increase_validator_stake(&mut env, &pool, &vote, 40 * LAMPORTS_PER_SOL, 1)
-        .await
-        .unwrap();
-    env.credit_votes(&vote, 1_000);
-    env.next_epoch().await;
-    for transactions in full_update_instructions(&mut env, &pool).await {
-        env.send(&transactions, &[]).await.unwrap();
-    }
 
     // The user's tokens leave through the router as a ticket the user owns.
     let ticket_stake = Keypair::new();

@@ -313,27 +313,13 @@ async fn random_instructions_never_abort_or_break_the_pool() {
 
     // The live pool: a validator with active stake, a user with tokens, an open ticket.
     let mut env = start().await;
-    let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
     let other = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
-    let (user, user_tokens) = env.pool_user(&pool, 500 * LAMPORTS_PER_SOL).await;
-    let deposit = deposit_sol_instruction(
-        &pool,
-        &user.pubkey(),
-        &user_tokens,
-        &user_tokens,
-        100 * LAMPORTS_PER_SOL,
-    );
-    env.send(&[deposit], &[&user]).await.unwrap();
-    let vote = env.create_vote_account(5).await;
-    add_validator(&mut env, &pool, &vote).await;
-    increase_validator_stake(&mut env, &pool, &vote, 50 * LAMPORTS_PER_SOL, 1)
-        .await
-        .unwrap();
-    env.credit_votes(&vote, 1_000);
-    env.next_epoch().await;
-    for transactions in full_update_instructions(&mut env, &pool).await {
-        env.send(&transactions, &[]).await.unwrap();
-    }
+    let Staked {
+        pool,
+        vote,
+        user,
+        user_tokens,
+    } = staked_pool(&mut env, 50 * LAMPORTS_PER_SOL).await;
     env.send(&update_instructions(&other), &[]).await.unwrap();
 
     let mut keypairs: HashMap<Pubkey, Keypair> = HashMap::new();
