@@ -467,13 +467,7 @@ async fn router_requests_and_claims_an_unstake_ticket_for_its_user() {
     let router = router(&mut env, &pool).await;
 
     // The user's tokens leave through the router as a ticket the user owns.
-    let ticket_stake = Keypair::new();
-    env.create_owned_account(
-        &ticket_stake,
-        STAKE_ACCOUNT_LEN,
-        &solana_stake_interface::program::id(),
-    )
-    .await;
+    let ticket_stake = p_stake_pool_tests::ticket_stake(&mut env).await;
     let (ticket, _) = p_stake_pool_client::find_ticket(
         &PROGRAM_ID,
         &pool.stake_pool.pubkey(),
