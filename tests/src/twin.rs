@@ -452,66 +452,95 @@ impl Twin {
             crate::spl_pool_state(env, &self.ours).await,
             crate::spl_pool_state(env, &self.reference).await,
         ];
+        let (user_index, referrer_index) = (user, referrer);
         let (user, referrer) = (&self.users[user], &self.users[referrer]);
-        self.run(env, signers, |pool, side| {
-            let i = side as usize;
-            let (validator_stake, _) = spl_stake_pool::find_stake_program_address(
-                &pool.program_id,
-                &delegations[i],
-                &pool.stake_pool.pubkey(),
-                None,
-            );
-            let args = (
-                &pool.program_id,
-                &pool.stake_pool.pubkey(),
-                &pool.validator_list.pubkey(),
-                &pool.withdraw_authority,
-                &stakes[i],
-                &payer,
-                &validator_stake,
-                &pool.reserve_stake,
-                &user.account(side),
-                &pool.manager_fee_account,
-                &referrer.account(side),
-                &pool.pool_mint.pubkey(),
-                &pool.token_program,
-            );
-            let deposit_authority = states[i].stake_deposit_authority;
-            let default_authority = spl_stake_pool::find_deposit_authority_program_address(
-                &pool.program_id,
-                &pool.stake_pool.pubkey(),
-            )
-            .0;
-            match minimum_out {
-                _ if deposit_authority != default_authority => {
-                    spl_stake_pool::instruction::deposit_stake_with_authority(
-                        args.0,
-                        args.1,
-                        args.2,
-                        &deposit_authority,
-                        args.3,
-                        args.4,
-                        args.5,
-                        args.6,
-                        args.7,
-                        args.8,
-                        args.9,
-                        args.10,
-                        args.11,
-                        args.12,
-                    )
+        // The interface's quote for our side, from the source's lamports and delegation.
+        let epoch = env.epoch().await;
+        let source = env.account(&stakes[0]).await.unwrap();
+        let delegated = u64::from_le_bytes(source.data[156..164].try_into().unwrap());
+        let pool_data = env
+            .account(&self.ours.stake_pool.pubkey())
+            .await
+            .unwrap()
+            .data;
+        let quoted = p_stake_pool_client::quote::deposit_stake(
+            &pool_data,
+            source.lamports,
+            delegated,
+            epoch,
+        );
+        let before = env.token_balance(&user.account(Side::Ours)).await;
+        let result = self
+            .run(env, signers, |pool, side| {
+                let i = side as usize;
+                let (validator_stake, _) = spl_stake_pool::find_stake_program_address(
+                    &pool.program_id,
+                    &delegations[i],
+                    &pool.stake_pool.pubkey(),
+                    None,
+                );
+                let args = (
+                    &pool.program_id,
+                    &pool.stake_pool.pubkey(),
+                    &pool.validator_list.pubkey(),
+                    &pool.withdraw_authority,
+                    &stakes[i],
+                    &payer,
+                    &validator_stake,
+                    &pool.reserve_stake,
+                    &user.account(side),
+                    &pool.manager_fee_account,
+                    &referrer.account(side),
+                    &pool.pool_mint.pubkey(),
+                    &pool.token_program,
+                );
+                let deposit_authority = states[i].stake_deposit_authority;
+                let default_authority = spl_stake_pool::find_deposit_authority_program_address(
+                    &pool.program_id,
+                    &pool.stake_pool.pubkey(),
+                )
+                .0;
+                match minimum_out {
+                    _ if deposit_authority != default_authority => {
+                        spl_stake_pool::instruction::deposit_stake_with_authority(
+                            args.0,
+                            args.1,
+                            args.2,
+                            &deposit_authority,
+                            args.3,
+                            args.4,
+                            args.5,
+                            args.6,
+                            args.7,
+                            args.8,
+                            args.9,
+                            args.10,
+                            args.11,
+                            args.12,
+                        )
+                    }
+                    Some(minimum) => spl_stake_pool::instruction::deposit_stake_with_slippage(
+                        args.0, args.1, args.2, args.3, args.4, args.5, args.6, args.7, args.8,
+                        args.9, args.10, args.11, args.12, minimum,
+                    ),
+                    None => spl_stake_pool::instruction::deposit_stake(
+                        args.0, args.1, args.2, args.3, args.4, args.5, args.6, args.7, args.8,
+                        args.9, args.10, args.11, args.12,
+                    ),
                 }
-                Some(minimum) => spl_stake_pool::instruction::deposit_stake_with_slippage(
-                    args.0, args.1, args.2, args.3, args.4, args.5, args.6, args.7, args.8, args.9,
-                    args.10, args.11, args.12, minimum,
-                ),
-                None => spl_stake_pool::instruction::deposit_stake(
-                    args.0, args.1, args.2, args.3, args.4, args.5, args.6, args.7, args.8, args.9,
-                    args.10, args.11, args.12,
-                ),
-            }
-        })
-        .await
+            })
+            .await;
+        if result.is_ok() {
+            let minted = env.token_balance(&user.account(Side::Ours)).await - before;
+            let quoted = quoted.expect("the quote refused a deposit the program accepted");
+            let referral = if user_index == referrer_index {
+                quoted.referral_fee
+            } else {
+                0
+            };
+            assert_eq!(minted, quoted.user + referral, "stake deposit quote");
+        }
+        result
     }
 
     /// `WithdrawStake` of `pool_tokens` by `user`, split from the account `source` names on
