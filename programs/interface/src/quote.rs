@@ -106,6 +106,24 @@ pub fn deposit_sol(
     )
 }
 
+/// A withdrawal of `pool_tokens` under the fee `fee` picks from the pool: the one formula
+/// behind every withdrawal quote. Inlined: as a call it would take six machine arguments.
+#[inline(always)]
+fn withdrawal(
+    pool_data: &[u8],
+    pool_tokens: u64,
+    current_epoch: u64,
+    fee: fn(&StakePoolTail) -> Fee,
+) -> Result<WithdrawalSplit, ProgramError> {
+    let (pool, tail) = updated_pool(pool_data, current_epoch)?;
+    withdrawal_result(math::split_withdrawal(
+        pool_tokens,
+        pool.total_lamports(),
+        pool.pool_token_supply(),
+        &fee(&tail),
+    ))
+}
+
 /// `WithdrawSol` of `pool_tokens`: the fee, the tokens burnt and the lamports paid. (The
 /// program also refuses a withdrawal larger than the reserve holds above its rent; that
 /// depends on the reserve account, not the pool.)
@@ -114,13 +132,9 @@ pub fn withdraw_sol(
     pool_tokens: u64,
     current_epoch: u64,
 ) -> Result<WithdrawalSplit, ProgramError> {
-    let (pool, tail) = updated_pool(pool_data, current_epoch)?;
-    withdrawal_result(math::split_withdrawal(
-        pool_tokens,
-        pool.total_lamports(),
-        pool.pool_token_supply(),
-        &tail.sol_withdrawal_fee,
-    ))
+    withdrawal(pool_data, pool_tokens, current_epoch, |tail| {
+        tail.sol_withdrawal_fee
+    })
 }
 
 /// `DepositStake` of a stake account holding `stake_lamports` of delegated stake and
@@ -155,13 +169,9 @@ pub fn withdraw_stake(
     pool_tokens: u64,
     current_epoch: u64,
 ) -> Result<WithdrawalSplit, ProgramError> {
-    let (pool, tail) = updated_pool(pool_data, current_epoch)?;
-    withdrawal_result(math::split_withdrawal(
-        pool_tokens,
-        pool.total_lamports(),
-        pool.pool_token_supply(),
-        &tail.stake_withdrawal_fee,
-    ))
+    withdrawal(pool_data, pool_tokens, current_epoch, |tail| {
+        tail.stake_withdrawal_fee
+    })
 }
 
 /// `WithdrawSol` or `WithdrawStake` of `pool_tokens` without a fee: what the manager gets
@@ -173,13 +183,7 @@ pub fn fee_free_withdrawal(
     pool_tokens: u64,
     current_epoch: u64,
 ) -> Result<WithdrawalSplit, ProgramError> {
-    let (pool, _) = updated_pool(pool_data, current_epoch)?;
-    withdrawal_result(math::split_withdrawal(
-        pool_tokens,
-        pool.total_lamports(),
-        pool.pool_token_supply(),
-        &NO_FEE,
-    ))
+    withdrawal(pool_data, pool_tokens, current_epoch, |_| NO_FEE)
 }
 
 /// The amount a deposit or withdrawal paid out, from the program's return data (a
