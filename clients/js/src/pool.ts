@@ -61,11 +61,11 @@ export async function getStakePoolInfo(
   if (poolAccount.programAddress !== programAddress) {
     throw new Error(`${stakePool} is not a pool of program ${programAddress} (owner ${poolAccount.programAddress})`);
   }
-  const pool = decodeStakePool({ ...encoded(poolAccount), address: stakePool }).data;
+  const pool = decodeStakePool({ ...asEncodedAccount(poolAccount), address: stakePool }).data;
   const [listAccount, reserveAccount] = await source.getAccounts([pool.validatorList, pool.reserveStake]);
   if (!listAccount) throw new Error(`validator list ${pool.validatorList} does not exist`);
   if (!reserveAccount) throw new Error(`reserve stake ${pool.reserveStake} does not exist`);
-  const list = decodeValidatorList({ ...encoded(listAccount), address: pool.validatorList }).data;
+  const list = decodeValidatorList({ ...asEncodedAccount(listAccount), address: pool.validatorList }).data;
   const currentEpoch = await source.getEpoch();
   const [withdrawAuthority] = await findWithdrawAuthorityPda({ stakePool }, { programAddress });
   return {
@@ -91,7 +91,8 @@ export async function getStakePoolInfo(
   };
 }
 
-function encoded(account: { data: Uint8Array; lamports: bigint; programAddress: Address }) {
+/** A `ChainAccount` in the shape the generated decoders take. */
+export function asEncodedAccount(account: { data: Uint8Array; lamports: bigint; programAddress: Address }) {
   return {
     data: account.data,
     executable: false,
