@@ -4,7 +4,9 @@
 #   stack-frame gaps; v3) -> reproducible-build
 #   check -> program unit and property tests -> integration suites for each build (v0, v3) on
 #   each feature profile (mainnet-beta's active set, then every feature) -> the pool-life demo
-#   on mainnet's set for each build -> CU benchmark (benchmarks/cu.md).
+#   on mainnet's set for each build -> the TypeScript client's checks and tests (npm packages
+#   from the lockfile, LiteSVM on mainnet's features, both builds) -> CU benchmark
+#   (benchmarks/cu.md).
 # Builds are cached under $HOME/.cache/p-stake-pool so repeated runs are fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +49,15 @@ for build in v0 v3; do
   P_STAKE_POOL_SO_DIR="$dir" P_STAKE_POOL_FEATURES=mainnet \
     cargo run --locked -q -p p-stake-pool-tests --example pool_life >"$CACHE/pool_life-$build.txt"
   tail -n 4 "$CACHE/pool_life-$build.txt"
+done
+step "TypeScript client: IDL and generated code up to date, tests on LiteSVM (mainnet features)"
+./clients/js/scripts/install.sh
+(cd clients/js && node scripts/idl.mjs --check && node scripts/generate.mjs --check && npx tsc -p tsconfig.json)
+for build in v0 v3; do
+  if [ "$build" = v0 ]; then dir="$ROOT/target/deploy"; else dir="$ROOT/target/deploy/v3"; fi
+  (cd clients/js && rm -rf dist && npx tsc -p tsconfig.json && P_STAKE_POOL_SO_DIR="$dir" node --test dist/test/) \
+    >"$CACHE/js-tests-$build.txt" 2>&1 || { tail -n 60 "$CACHE/js-tests-$build.txt"; exit 1; }
+  echo "js tests ($build): $(grep -E '^# (pass|fail)' "$CACHE/js-tests-$build.txt" | tr '\n' ' ')"
 done
 step "CU benchmark (v0 and v3 on mainnet features)"
 P_STAKE_POOL_V0_DIR="$ROOT/target/deploy" P_STAKE_POOL_V3_DIR="$ROOT/target/deploy/v3" \

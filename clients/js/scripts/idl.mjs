@@ -459,7 +459,8 @@ const instructions = [
       account('poolMint', 'w', 'Supply 0, 9 decimals, mint authority the withdraw authority, no freeze authority.'),
       account('managerFeeAccount', 'w'),
       tokenProgram(),
-      account('depositAuthority', '?', 'Stake deposit authority that must sign every stake deposit.'),
+      // Signs here as in the SPL client's builder (the program does not require it).
+      account('depositAuthority', 's?', 'Stake deposit authority that must sign every stake deposit.'),
     ],
     [
       arg('fee', link('fee'), 'Epoch fee on rewards.'),

@@ -10,5 +10,13 @@
 # against the lockfile, so nothing unlocked slips in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Node 20.18 or newer (@solana/kit 8 needs it); Debian's own package is older, so a machine
+# without Node gets it from apt only if that gives a new enough one.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+  if (a < 20 || (a === 20 && b < 18)) { console.error(`Node ${process.versions.node}: 20.18 or newer is needed`); process.exit(1); }'
 npm install --no-save --no-audit --no-fund --cache "$HOME/.cache/npm" --loglevel=error
 node scripts/verify-install.mjs

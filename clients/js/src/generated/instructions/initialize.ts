@@ -96,7 +96,8 @@ export type InitializeInstruction<
         ? []
         : [
             TAccountDepositAuthority extends string
-              ? ReadonlyAccount<TAccountDepositAuthority>
+              ? ReadonlySignerAccount<TAccountDepositAuthority> &
+                  AccountSignerMeta<TAccountDepositAuthority>
               : TAccountDepositAuthority,
           ]),
       ...TRemainingAccounts,
@@ -187,7 +188,7 @@ export type InitializeInput<
   /** SPL Token or Token-2022: the pool mint's program. */
   tokenProgram?: Address<TAccountTokenProgram>;
   /** Stake deposit authority that must sign every stake deposit. */
-  depositAuthority?: Address<TAccountDepositAuthority>;
+  depositAuthority?: TransactionSigner<TAccountDepositAuthority>;
   fee: InitializeInstructionDataArgs["fee"];
   withdrawalFee: InitializeInstructionDataArgs["withdrawalFee"];
   depositFee: InitializeInstructionDataArgs["depositFee"];
