@@ -299,6 +299,7 @@ fn idl_instructions_match_the_reference_builders() {
             Some(vote),
         ),
     );
+    #[allow(deprecated)]
     let update = spl::update_validator_list_balance(
         p,
         &pool,
@@ -776,11 +777,11 @@ fn idl_seeds_are_the_interface_seeds() {
     let pool_seed = ("stakePool", pool.to_bytes().to_vec());
     let vote_seed = ("voteAccount", vote.to_bytes().to_vec());
     assert_eq!(
-        derive("withdrawAuthority", &[pool_seed.clone()]),
+        derive("withdrawAuthority", std::slice::from_ref(&pool_seed)),
         spl_stake_pool::find_withdraw_authority_program_address(&program_id, &pool).0
     );
     assert_eq!(
-        derive("depositAuthority", &[pool_seed.clone()]),
+        derive("depositAuthority", std::slice::from_ref(&pool_seed)),
         spl_stake_pool::find_deposit_authority_program_address(&program_id, &pool).0
     );
     assert_eq!(
