@@ -4,7 +4,8 @@
 #   stack-frame gaps; v3) -> reproducible-build
 #   check -> program unit and property tests -> integration suites for each build (v0, v3) on
 #   each feature profile (mainnet-beta's active set, then every feature) -> the pool-life demo
-#   on mainnet's set for each build -> the TypeScript client's checks and tests (npm packages
+#   on mainnet's set for each build -> the coverage-guided fuzzer's corpus and a fixed-seed
+#   slice for each build -> the TypeScript client's checks and tests (npm packages
 #   from the lockfile, LiteSVM on mainnet's features, both builds) -> CU benchmark
 #   (benchmarks/cu.md).
 # Builds are cached under $HOME/.cache/p-stake-pool so repeated runs are fast.
@@ -49,6 +50,11 @@ for build in v0 v3; do
   P_STAKE_POOL_SO_DIR="$dir" P_STAKE_POOL_FEATURES=mainnet \
     cargo run --locked -q -p p-stake-pool-tests --example pool_life >"$CACHE/pool_life-$build.txt"
   tail -n 4 "$CACHE/pool_life-$build.txt"
+done
+step "coverage-guided fuzzer: committed corpus, then a fixed-seed slice (mollusk, mainnet features)"
+for build in v0 v3; do
+  flag=""; [ "$build" = v3 ] && flag=--v3
+  ./scripts/fuzz.sh --debug $flag --seed 1 --instructions 20000 | tail -n 4
 done
 step "TypeScript client: IDL and generated code up to date, tests on LiteSVM (mainnet features)"
 ./clients/js/scripts/install.sh

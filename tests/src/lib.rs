@@ -2,6 +2,7 @@
 //! the SPL stake pool 2.2.0 native processor (the oracle), plus helpers to create pools,
 //! users and token accounts, send transactions, measure compute units and cross epochs.
 
+pub mod fuzz;
 pub mod twin;
 
 use p_stake_pool_client::PoolAccounts;
