@@ -241,10 +241,18 @@ impl Snapshot {
             mainnet_features()
         };
         mollusk.feature_set = features.runtime_features();
-        // Register tracing is baked into the program runtime environment: the coverage signal.
-        mollusk.program_cache =
-            ProgramCache::new(&mollusk.feature_set, &mollusk.compute_budget, true);
         let elf = std::fs::read(so).unwrap_or_else(|e| panic!("{}: {e}", so.display()));
+        // Register tracing is baked into the program runtime environment: the coverage
+        // signal. solana-sbpf 0.21 cannot load an SBPF v3 ELF (e_flags 3) with the debugging
+        // features tracing needs (it looks for section names a v3 ELF does not carry), so a
+        // v3 build runs untraced: the corpus (found on v0) and the mutations still run, with
+        // every property checked, but no new coverage is found.
+        let v3 = elf.get(48..52) == Some(&3u32.to_le_bytes()[..]);
+        if v3 {
+            println!("note: SBPF v3 build: no register trace, so no coverage signal");
+        }
+        mollusk.program_cache =
+            ProgramCache::new(&mollusk.feature_set, &mollusk.compute_budget, !v3);
         mollusk
             .program_cache
             .add_program(&self.program_id, &bpf_loader_upgradeable::id(), &elf);

@@ -1,6 +1,8 @@
-//! The instruction surface of the `.so` under random input. From a live pool (a validator
-//! with active stake, users holding tokens, an open unstake ticket), every instruction the
-//! program knows — and tags it does not — is sent with its valid data mutated (cut, extended,
+//! The instruction surface of the `.so` under random input, in a bank that keeps its state
+//! and lets epochs pass (the coverage-guided fuzzer in `fuzz/` runs the same templates from a
+//! fixed snapshot, much faster). From the live pool of `tests/src/fuzz.rs` (a validator with
+//! active stake, users holding tokens, an unstake ticket), every instruction the program
+//! knows — and tags it does not — is sent with its valid data mutated (cut, extended,
 //! bytes flipped, or random) and its valid account list mutated (two accounts swapped, one
 //! duplicated, one replaced by another pool's or a hostile account, the list cut or extended).
 //!
