@@ -14,7 +14,7 @@ use p_stake_pool_tests::{
     *,
 };
 use serde_json::{json, Value};
-use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
+use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -26,16 +26,8 @@ async fn main() {
         .nth(1)
         .expect("usage: fuzz_snapshot <output.json>");
     let mut live = live_pool().await;
-    // The fresh stake account withdrawals and ticket requests split into.
-    let receiver = Keypair::new();
-    live.env
-        .create_owned_account(
-            &receiver,
-            STAKE_ACCOUNT_LEN,
-            &solana_stake_interface::program::id(),
-        )
-        .await;
-    let templates = current_templates(&mut live.env, &live.keys, &receiver.pubkey()).await;
+
+    let (receiver, templates) = current_templates(&mut live.env, &live.keys).await;
 
     let mut addresses: BTreeSet<Pubkey> = live.hostile.iter().copied().collect();
     addresses.extend(live.watched.iter().copied());

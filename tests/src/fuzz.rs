@@ -563,9 +563,16 @@ pub async fn live_pool() -> LivePool {
     }
 }
 
-/// The templates for the pool as it is now, with `receiver` as the fresh stake account
-/// withdrawals and ticket requests split into.
-pub async fn current_templates(env: &mut Env, keys: &LiveKeys, receiver: &Pubkey) -> Vec<Template> {
+/// A fresh (allocated, rent-exempt) stake account for withdrawals and ticket requests to
+/// split into, and the templates for the pool as it is now, naming it.
+pub async fn current_templates(env: &mut Env, keys: &LiveKeys) -> (Keypair, Vec<Template>) {
+    let receiver = Keypair::new();
+    env.create_owned_account(
+        &receiver,
+        STAKE_ACCOUNT_LEN,
+        &solana_stake_interface::program::id(),
+    )
+    .await;
     let state = spl_pool_state(env, &keys.pool).await;
     let list = spl_validator_list(env, &keys.pool).await;
     let transient_seed = list
@@ -578,5 +585,6 @@ pub async fn current_templates(env: &mut Env, keys: &LiveKeys, receiver: &Pubkey
         .into_iter()
         .flatten()
         .collect();
-    templates(keys, &state, transient_seed, &update, receiver)
+    let templates = templates(keys, &state, transient_seed, &update, &receiver.pubkey());
+    (receiver, templates)
 }
