@@ -55,8 +55,17 @@ struct Args {
     minimize: Option<PathBuf>,
 }
 
+/// This crate's directory in the checkout being run. The runtime CARGO_MANIFEST_DIR (set by
+/// `cargo run`) wins over the compile-time one: build caches are shared between clones, so a
+/// cached binary may have been compiled in another checkout.
+pub fn crate_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 fn args() -> Args {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_dir();
     let mut args = Args {
         so: root.join("../target/deploy/p_stake_pool.so"),
         snapshot: root.join("corpus/live-pool.json"),

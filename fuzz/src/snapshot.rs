@@ -270,11 +270,9 @@ impl Snapshot {
         }
         // The Metaplex program the token-metadata instructions call (the fixture the
         // spl-stake-pool 2.2.0 package ships for its own tests).
-        let metaplex = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../tests/fixtures/mpl_token_metadata.so"
-        ))
-        .expect("tests/fixtures/mpl_token_metadata.so");
+        let metaplex =
+            std::fs::read(crate::crate_dir().join("../tests/fixtures/mpl_token_metadata.so"))
+                .expect("tests/fixtures/mpl_token_metadata.so");
         mollusk.program_cache.add_program(
             &metadata_program(),
             &bpf_loader_upgradeable::id(),
@@ -331,12 +329,10 @@ fn token_program() -> Pubkey {
 
 /// Mainnet-beta's active features (`tests/data/mainnet-features.tsv`: slot, name, id).
 fn mainnet_features() -> agave_feature_set::FeatureSet {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/data/mainnet-features.tsv"
-    );
+    let path = crate::crate_dir().join("../tests/data/mainnet-features.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut features = agave_feature_set::FeatureSet::default();
-    for line in std::fs::read_to_string(path).expect(path).lines() {
+    for line in text.lines() {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }

@@ -21,7 +21,11 @@ use spl_stake_pool::{
 };
 
 fn idl() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../idl/p_stake_pool.json");
+    // The checkout being run (build caches are shared between clones).
+    let path = format!(
+        "{}/../idl/p_stake_pool.json",
+        p_stake_pool_tests::manifest_dir()
+    );
     serde_json::from_str(&std::fs::read_to_string(path).expect("idl/p_stake_pool.json")).unwrap()
 }
 
