@@ -31,6 +31,7 @@ import {
   TOKEN_PROGRAM_ADDRESS,
 } from '@solana-program/token';
 import {
+  findValidatorStakePda,
   findWithdrawAuthorityPda,
   getInitializeInstruction,
   getAddValidatorToPoolInstruction,
@@ -365,7 +366,6 @@ export async function createPool(
 
 /** Adds a validator through the generated client (PDA derived by the client). */
 export async function addValidator(chain: Chain, pool: TestPool, vote: Address): Promise<void> {
-  const { findValidatorStakePda } = await import('../src/index.js');
   const [validatorStake] = await findValidatorStakePda(
     { voteAccount: vote, stakePool: pool.stakePool },
     { programAddress: pool.programAddress },

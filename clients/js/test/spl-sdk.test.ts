@@ -7,7 +7,6 @@ import { before, describe, it } from 'node:test';
 import {
   AccountInfo,
   Connection,
-  Keypair,
   PublicKey,
   type Signer,
   type TransactionInstruction,
@@ -236,7 +235,6 @@ describe('the reference SDK @solana/spl-stake-pool 1.1.8 against this program at
       staked += account.lamports - chain.rent(200n);
     }
     assert.equal(staked, expected);
-    void Keypair;
   });
 
   it('removeValidatorFromPool, then the update drops it', async () => {

@@ -5,6 +5,9 @@ import { before, describe, it } from 'node:test';
 import { generateKeyPairSigner, type Address } from '@solana/kit';
 import {
   decodeStakeAccount,
+  findTransientStakePda,
+  findValidatorStakePda,
+  getIncreaseValidatorStakeInstruction,
   depositSol,
   depositStake,
   getStakePoolInfo,
@@ -85,9 +88,6 @@ describe('wallet flows on the mainnet feature set', () => {
   });
 
   it('moves reserve SOL to validators, crosses an epoch and runs the update as planned transactions', async () => {
-    const { getIncreaseValidatorStakeInstruction, findTransientStakePda, findValidatorStakePda } = await import(
-      '../src/index.js'
-    );
     for (const vote of votes) {
       const [transientStake] = await findTransientStakePda(
         { voteAccount: vote, stakePool: pool.stakePool, seed: 0n },
