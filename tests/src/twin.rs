@@ -505,7 +505,21 @@ impl Twin {
         // The interface's quote for our side, from the source's lamports and delegation.
         let epoch = env.epoch().await;
         let source = env.account(&stakes[0]).await.unwrap();
-        let delegated = u64::from_le_bytes(source.data[156..164].try_into().unwrap());
+        let mut delegated = u64::from_le_bytes(source.data[156..164].try_into().unwrap());
+        // Into a validator stake still activating (added this epoch) the merge delegates every
+        // lamport of the (also activating) source: all of it is stake.
+        let destination = env
+            .account(&self.ours.validator_stake(&delegations[0]))
+            .await;
+        if let Some(destination) = destination {
+            let activation = |data: &[u8]| u64::from_le_bytes(data[164..172].try_into().unwrap());
+            if destination.data.len() >= 172
+                && activation(&destination.data) == epoch
+                && activation(&source.data) == epoch
+            {
+                delegated = source.lamports;
+            }
+        }
         let pool_data = env
             .account(&self.ours.stake_pool.pubkey())
             .await

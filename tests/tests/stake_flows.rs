@@ -397,3 +397,69 @@ async fn manager_withdraws_from_fee_account_without_fee() {
         "every token burned: no fee"
     );
 }
+
+/// Found by the differential campaign (2026-12-02): a stake account delegated in the same
+/// epoch as its validator was added to the pool. Both stakes are still activating, so the
+/// stake program's merge delegates every lamport of the source, rent included; the reference
+/// credits all of it as stake. Ours used to credit only the source's delegation as stake and
+/// then failed moving the rest to the reserve (the lamports were delegated: InsufficientFunds
+/// from the stake program). Now both accept it the same way: every lamport is stake, the
+/// stake deposit fee applies to all of it, and the reserve receives nothing.
+#[tokio::test]
+async fn activating_stake_into_a_validator_added_this_epoch_is_all_stake() {
+    let mut env = start().await;
+    let config = PoolConfig {
+        reserve_extra: 5 * LAMPORTS_PER_SOL,
+        ..PoolConfig::default()
+    };
+    let mut twin = Twin::create(&mut env, &config).await;
+    let bob = twin.add_user(&mut env, LAMPORTS_PER_SOL).await;
+    // Different stake and SOL deposit fees, so classifying a lamport wrongly shows in tokens.
+    for fee in [
+        FeeType::StakeDeposit(Fee {
+            denominator: 100,
+            numerator: 1,
+        }),
+        FeeType::SolDeposit(Fee {
+            denominator: 10,
+            numerator: 1,
+        }),
+    ] {
+        twin.set_fee(&mut env, fee).await.unwrap();
+    }
+    let vote = env.create_vote_account(0).await;
+    twin.add_validator(&mut env, &vote).await.unwrap();
+    let stakes = twin
+        .create_user_stakes(&mut env, &vote, 3 * LAMPORTS_PER_SOL)
+        .await;
+    let deposited = env.lamports(&stakes[0]).await;
+    let reserves = [
+        env.lamports(&twin.ours.reserve_stake).await,
+        env.lamports(&twin.reference.reserve_stake).await,
+    ];
+    let validator_before = env.lamports(&twin.ours.validator_stake(&vote)).await;
+
+    // (`deposit_stake` also checks what ours minted against the interface's quote.)
+    twin.deposit_stake(&mut env, &stakes, bob, bob, None, &[])
+        .await
+        .unwrap();
+    twin.assert_same(&mut env).await;
+    // At a rate of 1: 1% off every lamport (none at 10%), and the referral share of the fee
+    // (20%) back to bob, who referred himself.
+    let fee = deposited / 100;
+    let minted = env.token_balance(&twin.users[bob].ours).await;
+    assert_eq!(minted, deposited - fee + fee / 5);
+    assert_eq!(env.lamports(&twin.ours.reserve_stake).await, reserves[0]);
+    assert_eq!(
+        env.lamports(&twin.reference.reserve_stake).await,
+        reserves[1]
+    );
+    assert_eq!(
+        env.lamports(&twin.ours.validator_stake(&vote)).await,
+        validator_before + deposited
+    );
+
+    // Both activate together and the pools stay the same through the next epochs.
+    epoch(&mut env, &twin, &[vote]).await;
+    epoch(&mut env, &twin, &[vote]).await;
+}

@@ -1,6 +1,7 @@
-//! Stateful property test: random sequences of deposits, withdrawals, validator additions and
-//! removals, increases and decreases (plain and additional), reward epochs and updates, run on
-//! our `.so` and on the SPL 2.2.0 processor side by side. After every step both pools agree
+//! Stateful property test: random sequences of SOL and stake deposits, SOL withdrawals and
+//! stake withdrawals split into parts, validator additions and removals, increases and
+//! decreases (plain and additional), fee changes, reward epochs and updates, run on our `.so`
+//! and on the SPL 2.2.0 processor side by side. After every step both pools agree
 //! (or fail the same way); after every update `total_lamports` is the reserve above rent plus
 //! the validators' active and transient stake and the supply is the mint's; and in histories
 //! without rewards nobody gets back more SOL than they put in.
@@ -8,9 +9,11 @@
 use p_stake_pool_tests::{twin::Twin, *};
 use proptest::{prelude::*, test_runner::TestRunner};
 use solana_sdk::{pubkey::Pubkey, signature::Signer};
+use spl_stake_pool::state::{Fee, FeeType};
 
 const USERS: usize = 3;
 const MAX_VALIDATORS: usize = 4;
+const HISTORIES_PER_BANK: u32 = 50;
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -36,8 +39,52 @@ enum Op {
         lamports: u64,
         additional: bool,
     },
+    /// A stake account delegated to a pool validator, created by the payer for a later
+    /// stake deposit (it has to activate first, so an epoch must pass).
+    CreateStake {
+        validator: usize,
+        lamports: u64,
+    },
+    DepositStake {
+        user: usize,
+        stake: usize,
+        slippage: bool,
+    },
+    /// A stake withdrawal of a share of the user's tokens, in `parts` withdrawals from the
+    /// validator's stake account (the reserve once the pool has no validator).
+    WithdrawStake {
+        user: usize,
+        basis_points: u64,
+        parts: u64,
+        validator: usize,
+    },
+    /// The manager changes one fee (`kind` indexes `FeeType`'s variants).
+    SetFee {
+        kind: u8,
+        numerator: u64,
+        denominator: u64,
+    },
     Epoch,
     Update,
+}
+
+impl Op {
+    fn fee(kind: u8, numerator: u64, denominator: u64) -> FeeType {
+        let fee = Fee {
+            numerator,
+            denominator,
+        };
+        let percent = (numerator * 100 / denominator.max(1)).min(100) as u8;
+        match kind {
+            0 => FeeType::SolReferral(percent),
+            1 => FeeType::StakeReferral(percent),
+            2 => FeeType::Epoch(fee),
+            3 => FeeType::StakeWithdrawal(fee),
+            4 => FeeType::SolDeposit(fee),
+            5 => FeeType::StakeDeposit(fee),
+            _ => FeeType::SolWithdrawal(fee),
+        }
+    }
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -54,6 +101,18 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..MAX_VALIDATORS, sol(15), any::<bool>()).prop_map(
             |(validator, lamports, additional)| Op::Decrease { validator, lamports, additional }
         ),
+        2 => (0..MAX_VALIDATORS, sol(10))
+            .prop_map(|(validator, lamports)| Op::CreateStake { validator, lamports }),
+        2 => (0..USERS, 0..4usize, any::<bool>())
+            .prop_map(|(user, stake, slippage)| Op::DepositStake { user, stake, slippage }),
+        2 => (0..USERS, 1..=10_000u64, 1..=3u64, 0..MAX_VALIDATORS).prop_map(
+            |(user, basis_points, parts, validator)| Op::WithdrawStake {
+                user, basis_points, parts, validator
+            }
+        ),
+        1 => (0..7u8, 0..=20u64, 0..=100u64).prop_map(|(kind, numerator, denominator)| {
+            Op::SetFee { kind, numerator, denominator }
+        }),
         3 => Just(Op::Epoch),
         1 => Just(Op::Update),
     ]
@@ -72,19 +131,25 @@ async fn after_update(env: &mut Env, twin: &Twin) {
     assert_pool_invariants(env, &twin.reference).await;
 }
 
-async fn run_history(ops: Vec<Op>, rewards: bool) {
-    let mut env = start().await;
+/// One history on a fresh pair of pools in `env` (a bank may serve many histories: each
+/// has its own pools, users and validators, so earlier ones cannot reach it).
+async fn run_history(env: &mut Env, ops: Vec<Op>, rewards: bool) {
     let config = PoolConfig {
         reserve_extra: 5 * LAMPORTS_PER_SOL,
         max_validators: MAX_VALIDATORS as u32 + 2,
         ..PoolConfig::default()
     };
-    let mut twin = Twin::create(&mut env, &config).await;
+    let mut twin = Twin::create(env, &config).await;
     for _ in 0..USERS {
-        twin.add_user(&mut env, 2_000 * LAMPORTS_PER_SOL).await;
+        twin.add_user(env, 2_000 * LAMPORTS_PER_SOL).await;
     }
     let mut ledger = Ledger::default();
     let mut votes: Vec<Pubkey> = Vec::new();
+    // Stake accounts waiting to be deposited: (ours, the reference's), and their lamports.
+    let mut stakes: Vec<([Pubkey; 2], u64)> = Vec::new();
+    let rent = env.rent_exempt(STAKE_ACCOUNT_LEN).await;
+    // The stake program refuses a delegation below its minimum (1 SOL on mainnet's program).
+    let minimum_delegation = env.stake_minimum_delegation().await;
     let mut seed = 100u64;
 
     for op in ops {
@@ -97,7 +162,7 @@ async fn run_history(ops: Vec<Op>, rewards: bool) {
         }
         match op {
             Op::Deposit { user, lamports } => {
-                twin.deposit_sol(&mut env, user, user, lamports).await;
+                twin.deposit_sol(env, user, user, lamports).await;
                 ledger.deposited[user] += lamports;
             }
             Op::Withdraw { user, basis_points } => {
@@ -110,7 +175,7 @@ async fn run_history(ops: Vec<Op>, rewards: bool) {
                 let keypair = twin.users[user].keypair.insecure_clone();
                 let users = &twin.users;
                 let result = twin
-                    .run(&mut env, &[&keypair], |pool, side| {
+                    .run(env, &[&keypair], |pool, side| {
                         vec![withdraw_sol_instruction(
                             pool,
                             &keypair.pubkey(),
@@ -129,14 +194,14 @@ async fn run_history(ops: Vec<Op>, rewards: bool) {
             Op::AddValidator => {
                 if votes.len() < MAX_VALIDATORS {
                     let vote = env.create_vote_account(5).await;
-                    if twin.add_validator(&mut env, &vote).await.is_ok() {
+                    if twin.add_validator(env, &vote).await.is_ok() {
                         votes.push(vote);
                     }
                 }
             }
             Op::Remove { validator } => {
                 if let Some(vote) = votes.get(validator % votes.len().max(1)).copied() {
-                    let _ = twin.remove_validator(&mut env, &vote).await;
+                    let _ = twin.remove_validator(env, &vote).await;
                 }
             }
             Op::Increase {
@@ -146,10 +211,9 @@ async fn run_history(ops: Vec<Op>, rewards: bool) {
             } => {
                 if let Some(vote) = votes.get(validator % votes.len().max(1)).copied() {
                     let _ = if additional {
-                        twin.increase_additional(&mut env, &vote, lamports, seed)
-                            .await
+                        twin.increase_additional(env, &vote, lamports, seed).await
                     } else {
-                        twin.increase(&mut env, &vote, lamports, seed).await
+                        twin.increase(env, &vote, lamports, seed).await
                     };
                 }
             }
@@ -160,12 +224,75 @@ async fn run_history(ops: Vec<Op>, rewards: bool) {
             } => {
                 if let Some(vote) = votes.get(validator % votes.len().max(1)).copied() {
                     let _ = if additional {
-                        twin.decrease_additional(&mut env, &vote, lamports, seed)
-                            .await
+                        twin.decrease_additional(env, &vote, lamports, seed).await
                     } else {
-                        twin.decrease(&mut env, &vote, lamports, seed).await
+                        twin.decrease(env, &vote, lamports, seed).await
                     };
                 }
+            }
+            Op::CreateStake {
+                validator,
+                lamports,
+            } => {
+                if let Some(vote) = votes.get(validator % votes.len().max(1)).copied() {
+                    let lamports = rent + minimum_delegation + lamports;
+                    let accounts = twin.create_user_stakes(env, &vote, lamports).await;
+                    stakes.push((accounts, lamports));
+                }
+            }
+            Op::DepositStake {
+                user,
+                stake,
+                slippage,
+            } => {
+                if !stakes.is_empty() {
+                    let (accounts, lamports) = stakes[stake % stakes.len()];
+                    // Either both pools take it or both refuse it the same way (not active
+                    // yet, its validator removed, ...); a refused one may be tried again.
+                    let minimum = slippage.then_some(1);
+                    if twin
+                        .deposit_stake(env, &accounts, user, user, minimum, &[])
+                        .await
+                        .is_ok()
+                    {
+                        stakes.retain(|(pending, _)| *pending != accounts);
+                        ledger.deposited[user] += lamports;
+                    }
+                }
+            }
+            Op::WithdrawStake {
+                user,
+                basis_points,
+                parts,
+                validator,
+            } => {
+                let tokens = env.token_balance(&twin.users[user].ours).await;
+                let amount = tokens * basis_points / 10_000;
+                let vote = votes.get(validator % votes.len().max(1)).copied();
+                for part in 0..parts {
+                    let share = amount / parts + if part == 0 { amount % parts } else { 0 };
+                    if share == 0 {
+                        continue;
+                    }
+                    let source = |pool: &Pool| match &vote {
+                        Some(vote) => pool.validator_stake(vote),
+                        None => pool.reserve_stake,
+                    };
+                    if let Ok(received) = twin.withdraw_stake(env, user, source, share, None).await
+                    {
+                        // The receiving account's rent came from the payer, not the pool.
+                        ledger.withdrawn[user] += env.lamports(&received[0]).await - rent;
+                    }
+                }
+            }
+            Op::SetFee {
+                kind,
+                numerator,
+                denominator,
+            } => {
+                let _ = twin
+                    .set_fee(env, Op::fee(kind, numerator, denominator))
+                    .await;
             }
             Op::Epoch => {
                 if rewards {
@@ -174,22 +301,22 @@ async fn run_history(ops: Vec<Op>, rewards: bool) {
                     }
                 }
                 env.next_epoch().await;
-                twin.full_update(&mut env).await;
-                after_update(&mut env, &twin).await;
+                twin.full_update(env).await;
+                after_update(env, &twin).await;
             }
             Op::Update => {
-                twin.full_update(&mut env).await;
-                after_update(&mut env, &twin).await;
+                twin.full_update(env).await;
+                after_update(env, &twin).await;
             }
         }
-        twin.assert_same(&mut env).await;
+        twin.assert_same(env).await;
     }
 
     // Settle: two epochs so every transient lands, then everyone tries to leave.
     for _ in 0..2 {
         env.next_epoch().await;
-        twin.full_update(&mut env).await;
-        after_update(&mut env, &twin).await;
+        twin.full_update(env).await;
+        after_update(env, &twin).await;
     }
     assert_eq!(
         twin.lagging_since(),
@@ -199,7 +326,7 @@ async fn run_history(ops: Vec<Op>, rewards: bool) {
     if !rewards {
         // What each user took out plus what their remaining tokens are worth at the pool's
         // rate never exceeds what they put in.
-        let state = spl_pool_state(&mut env, &twin.ours).await;
+        let state = spl_pool_state(env, &twin.ours).await;
         for user in 0..USERS {
             let tokens = env.token_balance(&twin.users[user].ours).await as u128;
             let value = if state.pool_token_supply == 0 {
@@ -253,9 +380,24 @@ fn check(rewards: bool, cases: u32) {
         .enable_all()
         .build()
         .unwrap();
+    let bank: std::cell::RefCell<Option<Env>> = std::cell::RefCell::new(None);
+    let served = std::cell::Cell::new(0u32);
     runner
         .run(&proptest::collection::vec(op(), 10..30), |ops| {
-            runtime.block_on(run_history(ops, rewards));
+            runtime.block_on(async {
+                // One bank serves a run of histories (starting one costs as much as a short
+                // history); a fresh one every `HISTORIES_PER_BANK` keeps it small.
+                let taken = bank.take();
+                let mut env = match taken {
+                    Some(env) => env,
+                    None => start().await,
+                };
+                run_history(&mut env, ops, rewards).await;
+                served.set(served.get() + 1);
+                if served.get() % HISTORIES_PER_BANK != 0 {
+                    *bank.borrow_mut() = Some(env);
+                }
+            });
             Ok(())
         })
         .unwrap();
@@ -276,6 +418,7 @@ fn random_histories_with_rewards_match_reference_and_keep_invariants() {
 #[tokio::test]
 async fn regression_increase_additional_then_epoch() {
     run_history(
+        &mut start().await,
         vec![
             Op::AddValidator,
             Op::Deposit {
@@ -319,6 +462,7 @@ async fn regression_increase_additional_then_epoch() {
 #[tokio::test]
 async fn regression_campaign_2026_12_02_remove_during_stuck_reference_crank() {
     run_history(
+        &mut start().await,
         vec![
             Op::Deposit {
                 user: 0,
@@ -408,4 +552,49 @@ async fn regression_removed_validator_returns_to_the_reserve_while_the_reference
     assert_eq!(twin.lagging_since(), None);
     twin.assert_same(&mut env).await;
     assert_pool_invariants(&mut env, &twin.ours).await;
+}
+
+/// The shrunk history of a 2026-12-02 campaign finding (seed 1, with stake operations): a
+/// stake account delegated in the epoch its validator joined the pool, then deposited. Ours
+/// failed where the reference accepted (see
+/// `activating_stake_into_a_validator_added_this_epoch_is_all_stake` in `stake_flows.rs`).
+#[tokio::test]
+async fn regression_campaign_2026_12_02_stake_deposit_into_a_validator_added_this_epoch() {
+    run_history(
+        &mut start().await,
+        vec![
+            Op::AddValidator,
+            Op::AddValidator,
+            Op::Remove { validator: 1 },
+            Op::Deposit {
+                user: 0,
+                lamports: 1_000_000,
+            },
+            Op::Deposit {
+                user: 0,
+                lamports: 1_000_000,
+            },
+            Op::CreateStake {
+                validator: 0,
+                lamports: 5_000_000,
+            },
+            Op::Increase {
+                validator: 2,
+                lamports: 3_922_000_000,
+                additional: true,
+            },
+            Op::DepositStake {
+                user: 1,
+                stake: 0,
+                slippage: false,
+            },
+            Op::Deposit {
+                user: 1,
+                lamports: 18_621_000_000,
+            },
+            Op::Epoch,
+        ],
+        false,
+    )
+    .await;
 }

@@ -137,9 +137,11 @@ pub fn withdraw_sol(
     })
 }
 
-/// `DepositStake` of a stake account holding `stake_lamports` of delegated stake and
-/// `total_lamports_in` lamports in all (rent and any undelegated lamports pay the SOL deposit
-/// fee).
+/// `DepositStake` of a stake account holding `total_lamports_in` lamports in all, of which the
+/// merge adds `stake_lamports` to the validator's delegation: the source's delegation when the
+/// validator's stake is active, every lamport when both are still activating (a validator
+/// added this epoch). Stake pays the stake deposit fee; the rest (rent and any undelegated
+/// lamports) pays the SOL deposit fee.
 pub fn deposit_stake(
     pool_data: &[u8],
     total_lamports_in: u64,

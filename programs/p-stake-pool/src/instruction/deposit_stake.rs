@@ -145,19 +145,17 @@ pub fn process(
         (vote, delegation.stake())
     };
     let lamports_before = validator_stake.lamports();
-    // Only delegated stake is credited as stake (the reference is weaker here): a merely
-    // initialized source merged into a validator stake that is still activating would count
-    // every lamport as stake, dodging the SOL deposit fee and the SOL deposit authority. Such
-    // a source is refused, and a delegated one is credited at most its own delegation.
-    let source_delegation = {
+    // Only a delegated source is accepted (the reference is weaker here): a merely
+    // initialized one merged into a validator stake that is still activating would have every
+    // lamport counted as stake without ever having been staked, dodging the SOL deposit fee
+    // and the SOL deposit authority.
+    {
         let data = user_stake.try_borrow()?;
-        let stake = StakeAccount::load(&data)?;
-        let Some(delegation) = stake.delegation() else {
+        if StakeAccount::load(&data)?.delegation().is_none() {
             log("Only a delegated stake account can be deposited as stake");
             return Err(StakePoolError::WrongStakeStake.into());
-        };
-        delegation.stake()
-    };
+        }
+    }
     if let Some(preferred) = tail.preferred_deposit_validator {
         if preferred != vote {
             log("Deposits must go to the preferred deposit validator");
@@ -221,7 +219,10 @@ pub fn process(
     .invoke_signed(&[Signer::from(&authority_seeds)])?;
 
     // What arrived, measured on the validator stake: its delegation grew by the deposited
-    // stake; every other lamport (the user account's rent and any extra) is undelegated.
+    // stake, and every other lamport (the user account's rent and any extra) is undelegated.
+    // Into an active validator stake the merge adds the source's delegation; when both are
+    // still activating (a validator added this epoch) it delegates every source lamport, so
+    // all of it is stake and nothing is left to move to the reserve.
     let stake_after = {
         let data = validator_stake.try_borrow()?;
         let stake = StakeAccount::load(&data)?;
@@ -236,8 +237,7 @@ pub fn process(
         .ok_or(StakePoolError::CalculationFailure)?;
     let stake_deposit = stake_after
         .checked_sub(stake_before)
-        .ok_or(StakePoolError::CalculationFailure)?
-        .min(source_delegation);
+        .ok_or(StakePoolError::CalculationFailure)?;
     let sol_deposit = total_deposit
         .checked_sub(stake_deposit)
         .ok_or(StakePoolError::CalculationFailure)?;
