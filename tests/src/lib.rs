@@ -183,6 +183,7 @@ async fn start_programs(fixtures: &[(&str, Pubkey)], with_router: bool) -> Env {
     Env {
         ctx,
         key_counter: None,
+        sent: Default::default(),
     }
 }
 
@@ -192,6 +193,11 @@ pub struct Env {
     /// When set, pool and vote keys come from a counter instead of the OS random source, so
     /// PDA bump searches (and the CU they cost) are the same on every run.
     key_counter: Option<u64>,
+    /// Signatures of the transactions sent so far. The same instructions and signers under the
+    /// same blockhash make the same transaction, which the bank does not run again: the banks
+    /// client then reports the first one's result. A test that repeats a transaction (a second
+    /// initialize must fail) gets a new blockhash instead.
+    sent: std::collections::HashSet<solana_sdk::signature::Signature>,
 }
 
 /// Result of a simulated transaction: compute units in total, inside inner programs, logs.
@@ -266,7 +272,12 @@ impl Env {
         instructions: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<(), BanksClientError> {
-        let transaction = self.transaction(instructions, signers).await;
+        let mut transaction = self.transaction(instructions, signers).await;
+        while self.sent.contains(&transaction.signatures[0]) {
+            self.ctx.get_new_latest_blockhash().await.unwrap();
+            transaction = self.transaction(instructions, signers).await;
+        }
+        self.sent.insert(transaction.signatures[0]);
         self.ctx.banks_client.process_transaction(transaction).await
     }
 
