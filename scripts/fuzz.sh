@@ -73,6 +73,9 @@ fi
 if [ "$HISTORIES" -gt 0 ]; then
   # Half without rewards (nobody gets back more than they put in), half with.
   log=$(mktemp)
+  # How many histories each half has run so far, while it runs.
+  export P_STAKE_POOL_HISTORY_PROGRESS=${P_STAKE_POOL_HISTORY_PROGRESS:-$log.progress}
+  echo "histories: progress in $P_STAKE_POOL_HISTORY_PROGRESS.plain and .rewards"
   if ! P_STAKE_POOL_STATEFUL_CASES=$(((HISTORIES + 1) / 2)) P_STAKE_POOL_FUZZ_SEED=$SEED \
     cargo test --locked -q -p p-stake-pool-tests --test stateful -- random_histories >"$log" 2>&1; then
     findings=$((findings + 1))

@@ -387,6 +387,20 @@ impl Twin {
 
     /// SOL deposit by `user`, referral to `referrer`.
     pub async fn deposit_sol(&self, env: &mut Env, user: usize, referrer: usize, lamports: u64) {
+        self.try_deposit_sol(env, user, referrer, lamports)
+            .await
+            .unwrap();
+    }
+
+    /// Like `deposit_sol`, for deposits both pools may refuse (the same way), as the interface's
+    /// quote must then also do: a deposit fee of 100% leaves nothing to mint.
+    pub async fn try_deposit_sol(
+        &self,
+        env: &mut Env,
+        user: usize,
+        referrer: usize,
+        lamports: u64,
+    ) -> Result<(), BanksClientError> {
         let (user, referrer) = (&self.users[user], &self.users[referrer]);
         // What the interface's quote says our pool will mint, checked against what it does.
         let epoch = env.epoch().await;
@@ -397,17 +411,24 @@ impl Twin {
             .data;
         let quoted = p_stake_pool_client::quote::deposit_sol(&pool_data, lamports, epoch);
         let before = env.token_balance(&user.account(Side::Ours)).await;
-        self.run(env, &[&user.keypair], |pool, side| {
-            vec![deposit_sol_instruction(
-                pool,
-                &user.keypair.pubkey(),
-                &user.account(side),
-                &referrer.account(side),
-                lamports,
-            )]
-        })
-        .await
-        .unwrap();
+        let result = self
+            .run(env, &[&user.keypair], |pool, side| {
+                vec![deposit_sol_instruction(
+                    pool,
+                    &user.keypair.pubkey(),
+                    &user.account(side),
+                    &referrer.account(side),
+                    lamports,
+                )]
+            })
+            .await;
+        if let Err(error) = result {
+            assert!(
+                quoted.is_err(),
+                "the quote accepted a deposit the program refused"
+            );
+            return Err(error);
+        }
         let minted = env.token_balance(&user.account(Side::Ours)).await - before;
         // (When the user refers itself it also receives the referral share.)
         let referral = if std::ptr::eq(user, referrer) {
@@ -420,6 +441,7 @@ impl Twin {
             quoted.map(|split| split.user + referral),
             "quote"
         );
+        Ok(())
     }
 
     /// SOL withdrawal of `pool_tokens` by `user`; returns the lamports each side paid out.
