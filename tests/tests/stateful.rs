@@ -406,7 +406,7 @@ fn check(rewards: bool, cases: u32) {
                     let file = format!("{path}.{}", if rewards { "rewards" } else { "plain" });
                     std::fs::write(file, format!("{}\n", served.get())).unwrap();
                 }
-                if served.get() % HISTORIES_PER_BANK != 0 {
+                if !served.get().is_multiple_of(HISTORIES_PER_BANK) {
                     *bank.borrow_mut() = Some(env);
                 }
             });
