@@ -275,15 +275,15 @@ async fn run_history(env: &mut Env, ops: Vec<Op>, rewards: bool) {
                 let tokens = env.token_balance(&twin.users[user].ours).await;
                 let amount = tokens * basis_points / 10_000;
                 let vote = votes.get(validator % votes.len().max(1)).copied();
+                let source = |pool: &Pool| match &vote {
+                    Some(vote) => pool.validator_stake(vote),
+                    None => pool.reserve_stake,
+                };
                 for part in 0..parts {
                     let share = amount / parts + if part == 0 { amount % parts } else { 0 };
                     if share == 0 {
                         continue;
                     }
-                    let source = |pool: &Pool| match &vote {
-                        Some(vote) => pool.validator_stake(vote),
-                        None => pool.reserve_stake,
-                    };
                     if let Ok(received) = twin.withdraw_stake(env, user, source, share, None).await
                     {
                         // The receiving account's rent came from the payer, not the pool.
