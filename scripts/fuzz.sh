@@ -76,8 +76,13 @@ if [ "$HISTORIES" -gt 0 ]; then
   # How many histories each half has run so far, while it runs.
   export P_STAKE_POOL_HISTORY_PROGRESS=${P_STAKE_POOL_HISTORY_PROGRESS:-$log.progress}
   echo "histories: progress in $P_STAKE_POOL_HISTORY_PROGRESS.plain and .rewards"
-  if ! P_STAKE_POOL_STATEFUL_CASES=$(((HISTORIES + 1) / 2)) P_STAKE_POOL_FUZZ_SEED=$SEED \
-    cargo test --locked -q -p p-stake-pool-tests --test stateful -- random_histories >"$log" 2>&1; then
+  # Build, then run the test binary itself: `cargo test` would hold the target directory's
+  # lock for the whole campaign and block every other build meanwhile.
+  bin=$(cargo test --locked -q -p p-stake-pool-tests --test stateful --no-run --message-format=json |
+    sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
+  [ -x "$bin" ] || { echo "fuzz: could not build the stateful suite" >&2; exit 1; }
+  if ! (cd "$ROOT/tests" && CARGO_MANIFEST_DIR="$ROOT/tests" P_STAKE_POOL_FUZZ_SEED=$SEED \
+    P_STAKE_POOL_STATEFUL_CASES=$(((HISTORIES + 1) / 2)) "$bin" random_histories) >"$log" 2>&1; then
     findings=$((findings + 1))
     tail -n 60 "$log"
   fi
