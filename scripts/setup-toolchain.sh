@@ -17,6 +17,9 @@ need_apt=()
 command -v llvm-as-22 >/dev/null || need_apt+=(llvm-22)
 [ -d /usr/lib/gcc/x86_64-linux-gnu/12 ] && [ -e /usr/lib/gcc/x86_64-linux-gnu/12/libstdc++.a ] || need_apt+=(libstdc++-12-dev)
 command -v pip3 >/dev/null || command -v pip >/dev/null || need_apt+=(python3-pip)
+# The CLI's end-to-end tests start a real validator (solana-test-validator): rocksdb's
+# bindings need libclang.
+ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || need_apt+=(libclang-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup-toolchain: apt-get install ${need_apt[*]}"
   $SUDO apt-get update -qq

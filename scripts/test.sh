@@ -4,7 +4,8 @@
 #   stack-frame gaps; v3) -> reproducible-build
 #   check -> program unit and property tests -> integration suites for each build (v0, v3) on
 #   each feature profile (mainnet-beta's active set, then every feature) -> the pool-life demo
-#   on mainnet's set for each build -> the coverage-guided fuzzer's corpus and a fixed-seed
+#   on mainnet's set for each build -> the CLI's tests, end to end on a real local validator
+#   (solana-test-validator, mainnet's features) -> the coverage-guided fuzzer's corpus and a fixed-seed
 #   slice for each build -> the TypeScript client's checks and tests (npm packages
 #   from the lockfile, LiteSVM on mainnet's features, both builds) -> CU benchmark
 #   (benchmarks/cu.md).
@@ -51,6 +52,9 @@ for build in v0 v3; do
     cargo run --locked -q -p p-stake-pool-tests --example pool_life >"$CACHE/pool_life-$build.txt"
   tail -n 4 "$CACHE/pool_life-$build.txt"
 done
+step "CLI: unit tests, then end to end on a real local validator (v0 build, mainnet features)"
+P_STAKE_POOL_SO_DIR="$ROOT/target/deploy" P_STAKE_POOL_FEATURES=mainnet \
+  cargo test --locked -p p-stake-pool-cli
 step "coverage-guided fuzzer: committed corpus, then a fixed-seed slice (mollusk, mainnet features)"
 for build in v0 v3; do
   flag=""; [ "$build" = v3 ] && flag=--v3

@@ -5,7 +5,16 @@
 use solana_instruction::{AccountMeta, Instruction};
 use solana_pubkey::Pubkey;
 
+pub mod error;
+pub mod staker;
 pub mod state;
+
+pub use staker::{
+    add_validator_to_pool, create_token_metadata, decrease_validator_stake_with_reserve,
+    find_token_metadata, find_transient_stake, find_validator_stake, increase_validator_stake,
+    remove_validator_from_pool, set_preferred_validator, update_token_metadata,
+    PreferredValidatorType, ValidatorSeeds,
+};
 
 /// SPL Token program.
 pub const TOKEN_PROGRAM_ID: Pubkey =
@@ -32,8 +41,14 @@ pub fn find_deposit_authority(program_id: &Pubkey, stake_pool: &Pubkey) -> (Pubk
     Pubkey::find_program_address(&[stake_pool.as_ref(), b"deposit"], program_id)
 }
 
-pub use p_stake_pool_interface::{error::StakePoolError, instructions::PoolKeys, math::Fee, quote};
-use p_stake_pool_interface::{instruction::tag, instructions};
+pub(crate) use p_stake_pool_interface::instruction::tag;
+use p_stake_pool_interface::instructions;
+pub use p_stake_pool_interface::{
+    error::StakePoolError,
+    instructions::PoolKeys,
+    math::{minimum_delegation, Fee, MINIMUM_ACTIVE_STAKE},
+    quote,
+};
 
 /// Borsh encoding of a fee: denominator, then numerator.
 fn encode_fee(fee: &Fee, out: &mut Vec<u8>) {
@@ -170,6 +185,79 @@ pub fn withdraw_sol(
         burn_from,
         destination,
         sol_withdraw_authority.as_ref(),
+        pool_tokens,
+        minimum_lamports_out,
+    )
+}
+
+/// A stake deposit: the stake account's staker and withdrawer move from `withdrawer` (who
+/// signs) to the pool's stake deposit authority, then `DepositStake` (or
+/// `DepositStakeWithSlippage`) merges it into `validator_stake`. `custom_deposit_authority`
+/// is the pool's own deposit authority when it has one (it signs too); otherwise the
+/// program's `[pool, "deposit"]` address.
+#[allow(clippy::too_many_arguments)]
+pub fn deposit_stake(
+    pool: &PoolAccounts,
+    custom_deposit_authority: Option<&Pubkey>,
+    deposit_stake: &Pubkey,
+    withdrawer: &Pubkey,
+    validator_stake: &Pubkey,
+    destination: &Pubkey,
+    referrer: &Pubkey,
+    minimum_pool_tokens_out: Option<u64>,
+) -> Vec<Instruction> {
+    use solana_stake_interface::{instruction::authorize, state::StakeAuthorize};
+    let default_authority = find_deposit_authority(&pool.program_id, &pool.stake_pool).0;
+    let authority = custom_deposit_authority.unwrap_or(&default_authority);
+    vec![
+        authorize(
+            deposit_stake,
+            withdrawer,
+            authority,
+            StakeAuthorize::Staker,
+            None,
+        ),
+        authorize(
+            deposit_stake,
+            withdrawer,
+            authority,
+            StakeAuthorize::Withdrawer,
+            None,
+        ),
+        instructions::deposit_stake(
+            &pool.keys(),
+            authority,
+            custom_deposit_authority.is_some(),
+            deposit_stake,
+            validator_stake,
+            destination,
+            referrer,
+            minimum_pool_tokens_out,
+        ),
+    ]
+}
+
+/// `WithdrawStake` / `WithdrawStakeWithSlippage`: the tokens' worth split from `split_from`
+/// (a validator's stake, a transient stake, or the reserve) into `split_to`, an uninitialized
+/// rent-exempt stake account, whose authorities become `new_authority`.
+#[allow(clippy::too_many_arguments)]
+pub fn withdraw_stake(
+    pool: &PoolAccounts,
+    split_from: &Pubkey,
+    split_to: &Pubkey,
+    new_authority: &Pubkey,
+    user_transfer_authority: &Pubkey,
+    burn_from: &Pubkey,
+    pool_tokens: u64,
+    minimum_lamports_out: Option<u64>,
+) -> Instruction {
+    instructions::withdraw_stake(
+        &pool.keys(),
+        split_from,
+        split_to,
+        new_authority,
+        user_transfer_authority,
+        burn_from,
         pool_tokens,
         minimum_lamports_out,
     )

@@ -14,6 +14,18 @@ pub struct Fee {
     pub numerator: u64,
 }
 
+/// The pool never delegates less than this to a validator, whatever the stake program's
+/// minimum (it keeps every validator stake large enough to split from).
+pub const MINIMUM_ACTIVE_STAKE: u64 = 1_000_000;
+
+/// The pool's minimum delegation: the larger of the stake program's and ours. Every
+/// increase and decrease moves at least this much, and every validator stake keeps it
+/// (plus rent).
+#[inline(always)]
+pub fn minimum_delegation(stake_program_minimum: u64) -> u64 {
+    stake_program_minimum.max(MINIMUM_ACTIVE_STAKE)
+}
+
 /// The largest factor by which a withdrawal fee may grow in one change: 3/2.
 pub const MAX_WITHDRAWAL_FEE_INCREASE_FACTOR: Fee = Fee {
     denominator: 2,

@@ -40,15 +40,7 @@ use crate::{
     sysvar,
 };
 
-/// The pool never delegates less than this to a validator, whatever the stake program's
-/// minimum (it keeps every validator stake large enough to split from).
-pub const MINIMUM_ACTIVE_STAKE: u64 = 1_000_000;
-
-/// The pool's minimum delegation: the larger of the stake program's and ours.
-#[inline(always)]
-pub fn minimum_delegation(stake_program_minimum: u64) -> u64 {
-    stake_program_minimum.max(MINIMUM_ACTIVE_STAKE)
-}
+pub use p_stake_pool_interface::math::{minimum_delegation, MINIMUM_ACTIVE_STAKE};
 
 #[inline(never)]
 pub fn process(

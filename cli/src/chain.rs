@@ -1,0 +1,378 @@
+//! Everything that talks to the cluster: the connection, the signer, and how a transaction
+//! goes out. Every transaction is simulated first: a failure is reported by name before
+//! anything is signed, and the compute-unit limit is set from what the simulation used.
+//! With `--dry-run` the simulation is all that happens.
+
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Result};
+use p_stake_pool_client::STAKE_PROGRAM_ID;
+use serde_json::{json, Value};
+use solana_account::Account;
+use solana_commitment_config::CommitmentConfig;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_instruction::{error::InstructionError, Instruction};
+use solana_keypair::Keypair;
+use solana_message::{v0, AddressLookupTableAccount, Message as LegacyMessage, VersionedMessage};
+use solana_pubkey::Pubkey;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_types::config::RpcSimulateTransactionConfig;
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction_error::TransactionError;
+
+/// The most compute units one transaction may use.
+pub const MAX_COMPUTE_UNITS: u32 = 1_400_000;
+
+/// How results are printed (`--output`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Display,
+    Json,
+    JsonCompact,
+}
+
+/// The connection and the signer every command uses.
+pub struct Ctx {
+    pub rpc: RpcClient,
+    /// Pays fees and rent, and is the default authority of every command.
+    pub payer: Arc<Keypair>,
+    pub program_id: Pubkey,
+    pub dry_run: bool,
+    pub compute_unit_price: Option<u64>,
+    /// Progress bars on stderr (only when it is a terminal).
+    pub progress: bool,
+}
+
+/// One transaction to send: what it does, its instructions, and the signers besides the
+/// payer.
+pub struct Step<'a> {
+    pub label: String,
+    pub instructions: Vec<Instruction>,
+    pub signers: Vec<&'a Keypair>,
+    pub lookup_tables: Vec<AddressLookupTableAccount>,
+}
+
+impl<'a> Step<'a> {
+    pub fn new(label: impl Into<String>, instructions: Vec<Instruction>) -> Self {
+        Self {
+            label: label.into(),
+            instructions,
+            signers: Vec::new(),
+            lookup_tables: Vec::new(),
+        }
+    }
+
+    pub fn signed_by(mut self, signer: &'a Keypair) -> Self {
+        self.signers.push(signer);
+        self
+    }
+}
+
+/// What a transaction did (or, in a dry run, would do).
+#[derive(Clone, Debug)]
+pub struct Sent {
+    pub label: String,
+    /// `None` in a dry run.
+    pub signature: Option<Signature>,
+    pub compute_units: u64,
+    pub fee: u64,
+    pub instructions: usize,
+}
+
+impl Sent {
+    pub fn json(&self) -> Value {
+        json!({
+            "label": self.label,
+            "signature": self.signature.map(|signature| signature.to_string()),
+            "computeUnits": self.compute_units,
+            "fee": self.fee,
+            "instructions": self.instructions,
+        })
+    }
+}
+
+/// A failed simulation or transaction, explained.
+#[derive(Debug)]
+pub struct TransactionFailed {
+    pub label: String,
+    pub reason: String,
+    pub logs: Vec<String>,
+}
+
+impl std::fmt::Display for TransactionFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.label, self.reason)
+    }
+}
+
+impl std::error::Error for TransactionFailed {}
+
+impl Ctx {
+    pub fn payer(&self) -> Pubkey {
+        self.payer.pubkey()
+    }
+
+    pub fn commitment(&self) -> CommitmentConfig {
+        self.rpc.commitment()
+    }
+
+    pub async fn account(&self, address: &Pubkey) -> Result<Option<Account>> {
+        Ok(self
+            .rpc
+            .get_account_with_commitment(address, self.commitment())
+            .await?
+            .value)
+    }
+
+    pub async fn epoch(&self) -> Result<u64> {
+        Ok(self.rpc.get_epoch_info().await?.epoch)
+    }
+
+    pub async fn rent_exempt(&self, len: usize) -> Result<u64> {
+        Ok(self.rpc.get_minimum_balance_for_rent_exemption(len).await?)
+    }
+
+    /// The stake program's minimum delegation (1 SOL on today's clusters).
+    pub async fn minimum_delegation(&self) -> Result<u64> {
+        Ok(self.rpc.get_stake_minimum_delegation().await?)
+    }
+
+    fn message(
+        &self,
+        step: &Step<'_>,
+        compute_units: u32,
+        blockhash: solana_hash::Hash,
+    ) -> Result<VersionedMessage> {
+        let mut instructions = vec![ComputeBudgetInstruction::set_compute_unit_limit(
+            compute_units,
+        )];
+        if let Some(price) = self.compute_unit_price {
+            instructions.push(ComputeBudgetInstruction::set_compute_unit_price(price));
+        }
+        instructions.extend(step.instructions.iter().cloned());
+        let payer = self.payer();
+        Ok(if step.lookup_tables.is_empty() {
+            VersionedMessage::Legacy(LegacyMessage::new_with_blockhash(
+                &instructions,
+                Some(&payer),
+                &blockhash,
+            ))
+        } else {
+            VersionedMessage::V0(
+                v0::Message::try_compile(&payer, &instructions, &step.lookup_tables, blockhash)
+                    .map_err(|error| {
+                        anyhow!("{}: cannot compile the message: {error}", step.label)
+                    })?,
+            )
+        })
+    }
+
+    /// How many instructions `message` starts with before the step's own (compute budget).
+    fn budget_instructions(&self) -> usize {
+        1 + usize::from(self.compute_unit_price.is_some())
+    }
+
+    /// Simulates `step`, then (unless this is a dry run) signs and sends it with the
+    /// compute-unit limit the simulation measured, and waits for confirmation.
+    pub async fn send(&self, step: Step<'_>) -> Result<Sent> {
+        let blockhash = self.rpc.get_latest_blockhash().await?;
+        let probe = self.message(&step, MAX_COMPUTE_UNITS, blockhash)?;
+        let unsigned = VersionedTransaction {
+            signatures: vec![
+                Signature::default();
+                usize::from(probe.header().num_required_signatures)
+            ],
+            message: probe,
+        };
+        let simulation = self
+            .rpc
+            .simulate_transaction_with_config(
+                &unsigned,
+                RpcSimulateTransactionConfig {
+                    sig_verify: false,
+                    replace_recent_blockhash: true,
+                    commitment: Some(self.commitment()),
+                    ..RpcSimulateTransactionConfig::default()
+                },
+            )
+            .await?
+            .value;
+        if let Some(error) = simulation.err {
+            return Err(TransactionFailed {
+                label: step.label.clone(),
+                reason: self.explain(&step, &error.into()),
+                logs: simulation.logs.unwrap_or_default(),
+            }
+            .into());
+        }
+        let used = simulation
+            .units_consumed
+            .unwrap_or(u64::from(MAX_COMPUTE_UNITS));
+        // A margin over the simulation: the accounts may move a little before it lands.
+        let limit = (used.saturating_mul(11) / 10)
+            .saturating_add(1_000)
+            .min(u64::from(MAX_COMPUTE_UNITS)) as u32;
+        let message = self.message(&step, limit, blockhash)?;
+        let fee = match &message {
+            VersionedMessage::Legacy(message) => self.rpc.get_fee_for_message(message).await,
+            VersionedMessage::V0(message) => self.rpc.get_fee_for_message(message).await,
+            // The tool builds only legacy and v0 messages.
+            _ => Ok(0),
+        }
+        .unwrap_or(0);
+        let mut sent = Sent {
+            label: step.label.clone(),
+            signature: None,
+            compute_units: used,
+            fee,
+            instructions: step.instructions.len(),
+        };
+        if self.dry_run {
+            return Ok(sent);
+        }
+        let mut signers: Vec<&dyn Signer> = vec![self.payer.as_ref()];
+        for signer in &step.signers {
+            if !signers
+                .iter()
+                .any(|known| known.pubkey() == signer.pubkey())
+            {
+                signers.push(*signer);
+            }
+        }
+        let transaction = VersionedTransaction::try_new(message, &signers)
+            .map_err(|error| anyhow!("{}: cannot sign: {error}", step.label))?;
+        match self.rpc.send_and_confirm_transaction(&transaction).await {
+            Ok(signature) => {
+                sent.signature = Some(signature);
+                Ok(sent)
+            }
+            Err(error) => match error.get_transaction_error() {
+                Some(error) => Err(TransactionFailed {
+                    label: step.label.clone(),
+                    reason: self.explain(&step, &error),
+                    logs: Vec::new(),
+                }
+                .into()),
+                None => bail!("{}: {error}", step.label),
+            },
+        }
+    }
+
+    /// Sends steps in order, stopping at the first failure. Each step may need the
+    /// accounts the ones before it create, so a dry run simulates only the first and lists
+    /// the others.
+    pub async fn send_all(&self, steps: Vec<Step<'_>>) -> Result<Vec<Sent>> {
+        let mut sent = Vec::with_capacity(steps.len());
+        for (index, step) in steps.into_iter().enumerate() {
+            if self.dry_run && index > 0 {
+                sent.push(unsimulated(&step));
+            } else {
+                sent.push(self.send(step).await?);
+            }
+        }
+        Ok(sent)
+    }
+
+    /// A transaction error in words: a pool error by name and meaning, the other programs'
+    /// errors as their programs name them.
+    pub fn explain(&self, step: &Step<'_>, error: &TransactionError) -> String {
+        let TransactionError::InstructionError(index, instruction_error) = error else {
+            return error.to_string();
+        };
+        let Some(instruction) = (*index as usize)
+            .checked_sub(self.budget_instructions())
+            .and_then(|index| step.instructions.get(index))
+        else {
+            return error.to_string();
+        };
+        let program = instruction.program_id;
+        match instruction_error {
+            InstructionError::Custom(code) if program == self.program_id => {
+                match p_stake_pool_client::error::describe(*code) {
+                    Some((name, meaning)) => format!("{name}: {meaning} (stake pool error {code})"),
+                    None => format!("stake pool error {code}"),
+                }
+            }
+            InstructionError::Custom(code) if program == p_stake_pool_client::SYSTEM_PROGRAM_ID => {
+                match code {
+                    0 => "system program: the account already exists (AccountAlreadyInUse)".into(),
+                    1 => "insufficient funds: the system program refused a transfer \
+                          (ResultWithNegativeLamports)"
+                        .into(),
+                    code => format!("system program error {code}"),
+                }
+            }
+            InstructionError::Custom(code) if program == p_stake_pool_client::TOKEN_PROGRAM_ID => {
+                match spl_token_interface::error::TokenError::try_from(*code) {
+                    Ok(token_error) => format!("token program: {token_error:?}: {token_error}"),
+                    Err(_) => format!("token program error {code}"),
+                }
+            }
+            InstructionError::Custom(code) if program == STAKE_PROGRAM_ID => {
+                format!("stake program error {code}")
+            }
+            other => format!("instruction {} ({program}): {other}", index),
+        }
+    }
+}
+
+/// A dry run's entry for a step that needs the transactions before it (its accounts or
+/// state do not exist yet, so it cannot be simulated).
+pub fn unsimulated(step: &Step<'_>) -> Sent {
+    Sent {
+        label: format!(
+            "{} (not simulated: needs the transactions before it)",
+            step.label
+        ),
+        signature: None,
+        compute_units: 0,
+        fee: 0,
+        instructions: step.instructions.len(),
+    }
+}
+
+/// SOL to lamports, from a decimal string (`1.5` → 1,500,000,000); refuses more than nine
+/// decimals and amounts that do not fit.
+pub fn parse_amount(text: &str) -> Result<u64> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || fraction.len() > 9
+        || !whole
+            .chars()
+            .chain(fraction.chars())
+            .all(|c| c.is_ascii_digit())
+    {
+        bail!("`{text}` is not an amount: expected a number with at most 9 decimals");
+    }
+    let whole: u64 = if whole.is_empty() { 0 } else { whole.parse()? };
+    let fraction: u64 = format!("{fraction:0<9}").parse()?;
+    whole
+        .checked_mul(1_000_000_000)
+        .and_then(|lamports| lamports.checked_add(fraction))
+        .ok_or_else(|| anyhow!("`{text}` is too large"))
+}
+
+/// Lamports (or pool token base units) as a decimal with nine places.
+pub fn format_amount(amount: u64) -> String {
+    format!("{}.{:09}", amount / 1_000_000_000, amount % 1_000_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_parse_exactly() {
+        assert_eq!(parse_amount("1.5").unwrap(), 1_500_000_000);
+        assert_eq!(parse_amount("0.000000001").unwrap(), 1);
+        assert_eq!(parse_amount("3").unwrap(), 3_000_000_000);
+        assert_eq!(parse_amount(".25").unwrap(), 250_000_000);
+        assert!(parse_amount("1.0000000001").is_err());
+        assert!(parse_amount("-1").is_err());
+        assert!(parse_amount("").is_err());
+        assert!(parse_amount("18446744074").is_err());
+        assert_eq!(format_amount(1_500_000_001), "1.500000001");
+    }
+}

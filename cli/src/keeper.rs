@@ -1,0 +1,146 @@
+//! The keeper: watches the cluster's epoch and brings the pool current as soon as an epoch
+//! starts (then rebalances, when asked). It is safe to run twice on one pool: the update
+//! skips a pool that is already current and re-running any of its instructions in the same
+//! epoch changes nothing. Failures are retried with exponential backoff; SIGINT and SIGTERM
+//! stop it between actions. Every action is one JSON line on stdout.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::Args;
+use serde_json::{json, Value};
+use solana_pubkey::Pubkey;
+use tokio::signal::unix::{signal, SignalKind};
+
+use crate::{
+    chain::Ctx,
+    rebalance::{rebalance, RebalanceArgs},
+    update::{update, UpdateArgs},
+    Report,
+};
+
+#[derive(Args)]
+pub struct KeeperArgs {
+    pub pool: Pubkey,
+    /// Seconds between epoch checks
+    #[arg(long, default_value_t = 10)]
+    pub interval: u64,
+    /// Longest wait between retries of a failed action, in seconds
+    #[arg(long, default_value_t = 300)]
+    pub max_backoff: u64,
+    /// After each update, rebalance toward the weights in this JSON file
+    #[arg(long, conflicts_with = "rebalance_equal")]
+    pub rebalance_targets: Option<std::path::PathBuf>,
+    /// After each update, rebalance to equal weights
+    #[arg(long)]
+    pub rebalance_equal: bool,
+    /// Transactions in flight at once during the update
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+}
+
+fn log(action: &str, fields: Value) {
+    let mut line = json!({
+        "time": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_secs_f64())
+            .unwrap_or(0.0),
+        "action": action,
+    });
+    if let (Some(line), Some(fields)) = (line.as_object_mut(), fields.as_object()) {
+        line.extend(fields.clone());
+    }
+    println!("{line}");
+}
+
+/// One round: update the pool if an epoch has started since its last update, then
+/// rebalance if asked. Returns whether anything was done.
+async fn round(ctx: &Ctx, args: &KeeperArgs) -> Result<bool> {
+    let outcome = update(
+        ctx,
+        &UpdateArgs {
+            pool: args.pool,
+            force: false,
+            no_merge: false,
+            stale_only: true,
+            no_lookup_tables: false,
+            concurrency: args.concurrency,
+        },
+    )
+    .await?;
+    if outcome.skipped {
+        return Ok(false);
+    }
+    log("update", outcome.json());
+    if args.rebalance_equal || args.rebalance_targets.is_some() {
+        let done = rebalance(
+            ctx,
+            &RebalanceArgs {
+                pool: args.pool,
+                targets: args.rebalance_targets.clone(),
+                equal: args.rebalance_equal,
+                reserve_floor: "0".into(),
+            },
+        )
+        .await?;
+        log(
+            "rebalance",
+            json!({
+                "epoch": outcome.epoch,
+                "moves": done.sent.len(),
+                "transactions": done.sent.iter().map(|sent| sent.json()).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    Ok(true)
+}
+
+pub async fn run(ctx: &Ctx, args: &KeeperArgs) -> Result<Report> {
+    // A signal is noted, not acted on mid-action: the round in progress finishes (its
+    // transactions confirmed or failed), then the keeper stops.
+    let (stop, mut stopped) = tokio::sync::watch::channel(None::<&'static str>);
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        };
+        let _ = stop.send(Some(name));
+    });
+    log(
+        "start",
+        json!({"pool": args.pool.to_string(), "programId": ctx.program_id.to_string()}),
+    );
+    let mut backoff = 1u64;
+    loop {
+        let wait = match round(ctx, args).await {
+            Ok(_) => {
+                backoff = 1;
+                args.interval
+            }
+            Err(error) => {
+                log(
+                    "error",
+                    json!({"error": format!("{error:#}"), "retryInSeconds": backoff}),
+                );
+                let wait = backoff;
+                backoff = (backoff * 2).min(args.max_backoff.max(1));
+                wait
+            }
+        };
+        if stopped.borrow().is_some() {
+            break;
+        }
+        tokio::select! {
+            _ = stopped.changed() => break,
+            _ = tokio::time::sleep(Duration::from_secs(wait)) => {}
+        }
+    }
+    let signal_name = stopped.borrow().unwrap_or("signal");
+    log("stop", json!({"signal": signal_name}));
+    Ok(Report {
+        display: String::new(),
+        json: Value::Null,
+    })
+}

@@ -1,0 +1,149 @@
+//! `p-stake-pool`: create and run stake pools of the SPL stake pool interface (p-stake-pool
+//! or the SPL program itself) from a terminal. See `p-stake-pool --help`.
+
+mod chain;
+mod commands;
+mod config;
+mod keeper;
+mod pool;
+mod rebalance;
+mod update;
+
+use std::{io::IsTerminal, path::PathBuf, process::ExitCode, sync::Arc};
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use serde_json::Value;
+use solana_pubkey::Pubkey;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_signer::Signer;
+
+use chain::{Ctx, OutputFormat, TransactionFailed};
+
+/// The SPL stake pool program's address: the default `--program-id` (this tool drives any
+/// program of the interface).
+const SPL_STAKE_POOL_PROGRAM_ID: &str = "SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy";
+
+#[derive(Parser)]
+#[command(
+    name = "p-stake-pool",
+    version,
+    about = "Create, run and use stake pools"
+)]
+struct Cli {
+    /// Solana CLI config file [default: ~/.config/solana/cli/config.yml]
+    #[arg(short = 'C', long, global = true)]
+    config: Option<PathBuf>,
+    /// RPC URL or moniker (mainnet-beta, devnet, testnet, localhost, or m/d/t/l)
+    #[arg(short = 'u', long = "url", global = true)]
+    url: Option<String>,
+    /// Keypair that pays and signs [default: the config file's keypair]
+    #[arg(short = 'k', long, global = true)]
+    keypair: Option<String>,
+    /// The stake pool program
+    #[arg(long, global = true, env = "P_STAKE_POOL_PROGRAM_ID", default_value = SPL_STAKE_POOL_PROGRAM_ID)]
+    program_id: Pubkey,
+    /// processed, confirmed or finalized [default: the config file's, else confirmed]
+    #[arg(long, global = true)]
+    commitment: Option<String>,
+    /// How results are printed
+    #[arg(long, global = true, value_enum, default_value = "display")]
+    output: OutputFormat,
+    /// Simulate every transaction and print what would be sent; sign and send nothing
+    #[arg(long, global = true)]
+    dry_run: bool,
+    /// Priority fee, in micro-lamports per compute unit
+    #[arg(long, global = true)]
+    compute_unit_price: Option<u64>,
+    #[command(subcommand)]
+    command: commands::Command,
+}
+
+/// What a command prints: the same facts for people and for programs.
+pub struct Report {
+    pub display: String,
+    pub json: Value,
+}
+
+async fn connect(cli: &Cli) -> Result<Ctx> {
+    let file = config::SolanaConfig::load(cli.config.as_deref())?;
+    let url = config::rpc_url(
+        cli.url
+            .as_deref()
+            .or(file.json_rpc_url.as_deref())
+            .unwrap_or("mainnet-beta"),
+    );
+    let commitment = config::commitment(
+        cli.commitment
+            .as_deref()
+            .or(file.commitment.as_deref())
+            .unwrap_or("confirmed"),
+    )?;
+    let keypair_path = cli
+        .keypair
+        .clone()
+        .or(file.keypair_path)
+        .unwrap_or_else(|| "~/.config/solana/id.json".into());
+    let payer = config::keypair(&keypair_path)
+        .with_context(|| "no signer: pass --keypair or set keypair_path in the config file")?;
+    Ok(Ctx {
+        rpc: RpcClient::new_with_commitment(url, commitment),
+        payer: Arc::new(payer),
+        program_id: cli.program_id,
+        dry_run: cli.dry_run,
+        compute_unit_price: cli.compute_unit_price,
+        progress: std::io::stderr().is_terminal(),
+    })
+}
+
+fn print(format: OutputFormat, report: &Report) {
+    if report.json.is_null() {
+        // The command printed as it went (the keeper's JSON lines).
+        return;
+    }
+    match format {
+        OutputFormat::Display => print!("{}", report.display),
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report.json).unwrap()),
+        OutputFormat::JsonCompact => println!("{}", report.json),
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 4)]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = async {
+        let ctx = connect(&cli).await?;
+        if cli.dry_run && cli.output == OutputFormat::Display {
+            eprintln!(
+                "dry run: nothing is signed or sent (payer {})",
+                ctx.payer.pubkey()
+            );
+        }
+        commands::run(&ctx, &cli.command).await
+    }
+    .await;
+    match result {
+        Ok(report) => {
+            print(cli.output, &report);
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            let failed = error.downcast_ref::<TransactionFailed>();
+            if cli.output == OutputFormat::Display {
+                eprintln!("error: {error:#}");
+                if let Some(failed) = failed {
+                    for line in failed.logs.iter().rev().take(8).rev() {
+                        eprintln!("  log: {line}");
+                    }
+                }
+            } else {
+                let json = serde_json::json!({
+                    "error": format!("{error:#}"),
+                    "logs": failed.map(|failed| failed.logs.clone()).unwrap_or_default(),
+                });
+                eprintln!("{json}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,462 @@
+//! The epoch update, packed: `UpdateValidatorListBalance` takes any number of (validator
+//! stake, transient stake) pairs, so each transaction carries as many as its account-lock
+//! limit allows (64 accounts on mainnet today: 27 pairs) by naming them through address
+//! lookup tables the tool keeps for the pool. Batches cover disjoint ranges of the list, so
+//! they go out concurrently; `UpdateStakePoolBalance` and the cleanup follow in one last
+//! transaction. The reference CLI sends a fixed handful of validators per legacy
+//! transaction.
+
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use futures::{stream, StreamExt};
+use indicatif::{ProgressBar, ProgressStyle};
+use p_stake_pool_client::{self as client, CLOCK_SYSVAR_ID, STAKE_HISTORY_SYSVAR_ID};
+use serde_json::{json, Value};
+use solana_address_lookup_table_interface::{
+    instruction as lookup_table, program::ID as LOOKUP_TABLE_PROGRAM, state::AddressLookupTable,
+};
+use solana_message::AddressLookupTableAccount;
+use solana_pubkey::Pubkey;
+use solana_rpc_client_types::{
+    config::{RpcAccountInfoConfig, RpcProgramAccountsConfig},
+    filter::{Memcmp, RpcFilterType},
+};
+
+use crate::{
+    chain::{Ctx, Sent, Step},
+    pool::Pool,
+    Report,
+};
+
+/// Accounts one transaction may lock on mainnet (`increase_tx_account_lock_limit` is not
+/// active there).
+const ACCOUNT_LOCK_LIMIT: usize = 64;
+/// Accounts of an update transaction besides the pairs: payer, the pool program, the
+/// compute budget program, and the instruction's seven fixed accounts.
+const FIXED_ACCOUNTS: usize = 10;
+/// Pairs one transaction can carry through lookup tables.
+pub const PAIRS_WITH_LOOKUP_TABLES: usize = (ACCOUNT_LOCK_LIMIT - FIXED_ACCOUNTS) / 2;
+/// Addresses one lookup table holds.
+const LOOKUP_TABLE_CAPACITY: usize = 256;
+/// Addresses added per extension transaction.
+const EXTEND_CHUNK: usize = 24;
+/// Largest serialized transaction.
+const PACKET_DATA_SIZE: usize = 1232;
+
+#[derive(Args, Clone)]
+pub struct UpdateArgs {
+    pub pool: Pubkey,
+    /// Update even if the pool is already current
+    #[arg(long)]
+    pub force: bool,
+    /// Do not merge transient stake accounts into validator stake accounts
+    #[arg(long)]
+    pub no_merge: bool,
+    /// Only the validators not yet updated this epoch
+    #[arg(long)]
+    pub stale_only: bool,
+    /// Legacy transactions only (no lookup tables): fewer validators per transaction
+    #[arg(long)]
+    pub no_lookup_tables: bool,
+    /// Transactions in flight at once
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+}
+
+/// Progress on stderr: a bar on a terminal, plain lines otherwise.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    total: u64,
+    done: std::sync::atomic::AtomicU64,
+    what: String,
+}
+
+impl Progress {
+    pub fn new(ctx: &Ctx, total: u64, what: &str) -> Self {
+        let bar = ctx.progress.then(|| {
+            let bar = ProgressBar::new(total);
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
+                    .expect("a valid template")
+                    .progress_chars("=> "),
+            );
+            bar.set_message(what.to_string());
+            bar
+        });
+        Self {
+            bar,
+            total,
+            done: 0.into(),
+            what: what.into(),
+        }
+    }
+
+    pub fn tick(&self, message: &str) {
+        let done = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        match &self.bar {
+            Some(bar) => {
+                bar.inc(1);
+                bar.set_message(message.to_string());
+            }
+            None => eprintln!("{} {done}/{}: {message}", self.what, self.total),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// What an update did.
+#[derive(Debug, Default)]
+pub struct UpdateOutcome {
+    pub epoch: u64,
+    pub skipped: bool,
+    pub validators: usize,
+    pub sent: Vec<Sent>,
+    pub lookup_table_transactions: Vec<Sent>,
+    pub lookup_tables: Vec<Pubkey>,
+    pub seconds: f64,
+}
+
+impl UpdateOutcome {
+    pub fn json(&self) -> Value {
+        let all = self.sent.iter().chain(&self.lookup_table_transactions);
+        json!({
+            "epoch": self.epoch,
+            "alreadyCurrent": self.skipped,
+            "validators": self.validators,
+            "updateTransactions": self.sent.len(),
+            "lookupTableTransactions": self.lookup_table_transactions.len(),
+            "lookupTables": self.lookup_tables.iter().map(|table| table.to_string()).collect::<Vec<_>>(),
+            "computeUnits": all.clone().map(|sent| sent.compute_units).sum::<u64>(),
+            "fees": all.map(|sent| sent.fee).sum::<u64>(),
+            "seconds": self.seconds,
+            "transactions": self.sent.iter().chain(&self.lookup_table_transactions).map(Sent::json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+pub async fn run(ctx: &Ctx, args: &UpdateArgs) -> Result<Report> {
+    let outcome = update(ctx, args).await?;
+    let display = if outcome.skipped {
+        format!(
+            "Pool {} is already updated for epoch {} (--force updates anyway)\n",
+            args.pool, outcome.epoch
+        )
+    } else {
+        let json = outcome.json();
+        format!(
+            "Updated pool {} for epoch {}: {} validators in {} transactions ({} for lookup tables), \
+             {} CU, {} lamports in fees, {:.1} s{}\n",
+            args.pool,
+            outcome.epoch,
+            outcome.validators,
+            outcome.sent.len(),
+            outcome.lookup_table_transactions.len(),
+            json["computeUnits"],
+            json["fees"],
+            outcome.seconds,
+            if ctx.dry_run { " (dry run: nothing sent)" } else { "" }
+        )
+    };
+    Ok(Report {
+        display,
+        json: outcome.json(),
+    })
+}
+
+/// The accounts of `pool`'s update that lookup tables can hold: the instruction's fixed
+/// accounts (programs must stay in the message) and every validator's pair.
+fn lookup_addresses(pool: &Pool) -> Vec<Pubkey> {
+    let mut addresses = vec![
+        pool.address,
+        pool.accounts.withdraw_authority(),
+        pool.accounts.validator_list,
+        pool.accounts.reserve_stake,
+        CLOCK_SYSVAR_ID,
+        STAKE_HISTORY_SYSVAR_ID,
+        pool.accounts.manager_fee_account,
+        pool.accounts.pool_mint,
+    ];
+    for validator in &pool.validators {
+        addresses.push(validator.seeds.validator_stake(&pool.accounts));
+        addresses.push(validator.seeds.transient_stake(&pool.accounts));
+    }
+    addresses
+}
+
+/// The payer's lookup tables for `pool`: tables whose authority is the payer and whose first
+/// address is the pool (the tool's mark).
+async fn find_lookup_tables(ctx: &Ctx, pool: &Pubkey) -> Result<Vec<AddressLookupTableAccount>> {
+    let found = ctx
+        .rpc
+        .get_program_ui_accounts_with_config(
+            &LOOKUP_TABLE_PROGRAM,
+            RpcProgramAccountsConfig {
+                filters: Some(vec![
+                    // Authority: `Some` (1) then the key, at byte 21.
+                    RpcFilterType::Memcmp(Memcmp::new_raw_bytes(21, {
+                        let mut bytes = vec![1];
+                        bytes.extend_from_slice(ctx.payer().as_ref());
+                        bytes
+                    })),
+                    RpcFilterType::Memcmp(Memcmp::new_raw_bytes(56, pool.to_bytes().to_vec())),
+                ]),
+                account_config: RpcAccountInfoConfig {
+                    encoding: Some(solana_account_decoder_client_types::UiAccountEncoding::Base64),
+                    commitment: Some(ctx.commitment()),
+                    ..RpcAccountInfoConfig::default()
+                },
+                ..RpcProgramAccountsConfig::default()
+            },
+        )
+        .await?;
+    let mut tables = Vec::new();
+    for (key, account) in found {
+        let Some(account) = account.to_account() else {
+            continue;
+        };
+        let Ok(table) = AddressLookupTable::deserialize(&account.data) else {
+            continue;
+        };
+        if table.meta.deactivation_slot != u64::MAX {
+            continue;
+        }
+        tables.push(AddressLookupTableAccount {
+            key,
+            addresses: table.addresses.to_vec(),
+        });
+    }
+    tables.sort_by_key(|table| table.key.to_string());
+    Ok(tables)
+}
+
+/// Makes the payer's lookup tables for `pool` hold every address of its update: extends
+/// the tables it has, creates more when they are full, waits until the new entries are
+/// usable, and returns the tables.
+async fn prepare_lookup_tables(
+    ctx: &Ctx,
+    pool: &Pool,
+    sent: &mut Vec<Sent>,
+) -> Result<Vec<AddressLookupTableAccount>> {
+    let mut tables = find_lookup_tables(ctx, &pool.address).await?;
+    let known: std::collections::HashSet<Pubkey> = tables
+        .iter()
+        .flat_map(|table| table.addresses.iter().copied())
+        .collect();
+    let mut missing: Vec<Pubkey> = lookup_addresses(pool)
+        .into_iter()
+        .filter(|address| !known.contains(address))
+        .collect();
+    if missing.is_empty() || ctx.dry_run {
+        return Ok(tables);
+    }
+    while !missing.is_empty() {
+        let table_index = match tables
+            .iter()
+            .position(|table| table.addresses.len() < LOOKUP_TABLE_CAPACITY)
+        {
+            Some(index) => index,
+            None => {
+                let slot = ctx
+                    .rpc
+                    .get_slot_with_commitment(
+                        solana_commitment_config::CommitmentConfig::finalized(),
+                    )
+                    .await?;
+                let (create, key) =
+                    lookup_table::create_lookup_table(ctx.payer(), ctx.payer(), slot);
+                let mark = lookup_table::extend_lookup_table(
+                    key,
+                    ctx.payer(),
+                    Some(ctx.payer()),
+                    vec![pool.address],
+                );
+                sent.push(
+                    ctx.send(Step::new("create a lookup table", vec![create, mark]))
+                        .await?,
+                );
+                tables.push(AddressLookupTableAccount {
+                    key,
+                    addresses: vec![pool.address],
+                });
+                missing.retain(|address| *address != pool.address);
+                tables.len() - 1
+            }
+        };
+        let table = &mut tables[table_index];
+        let room = LOOKUP_TABLE_CAPACITY - table.addresses.len();
+        let chunk: Vec<Pubkey> = missing
+            .drain(..room.min(EXTEND_CHUNK).min(missing.len()))
+            .collect();
+        if chunk.is_empty() {
+            continue;
+        }
+        sent.push(
+            ctx.send(Step::new(
+                format!("extend lookup table {}", table.key),
+                vec![lookup_table::extend_lookup_table(
+                    table.key,
+                    ctx.payer(),
+                    Some(ctx.payer()),
+                    chunk.clone(),
+                )],
+            ))
+            .await?,
+        );
+        table.addresses.extend(chunk);
+    }
+    // Entries added in a slot are usable from the next one.
+    let slot = ctx.rpc.get_slot().await?;
+    while ctx.rpc.get_slot().await? <= slot + 1 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    Ok(tables)
+}
+
+/// The ranges of the validator list to update: runs of consecutive entries (only the stale
+/// ones with `stale_only`), cut to `pairs` entries each.
+pub fn batches(pool: &Pool, epoch: u64, stale_only: bool, pairs: usize) -> Vec<(usize, usize)> {
+    let mut batches = Vec::new();
+    let mut start = None;
+    for (index, validator) in pool.validators.iter().enumerate() {
+        let wanted = !stale_only || validator.last_update_epoch < epoch;
+        match (wanted, start) {
+            (true, None) => start = Some(index),
+            (true, Some(first)) if index - first == pairs => {
+                batches.push((first, index));
+                start = Some(index);
+            }
+            (false, Some(first)) => {
+                batches.push((first, index));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(first) = start {
+        batches.push((first, pool.validators.len()));
+    }
+    batches
+}
+
+fn list_instruction(
+    pool: &Pool,
+    (start, end): (usize, usize),
+    no_merge: bool,
+) -> solana_instruction::Instruction {
+    let pairs: Vec<(Pubkey, Pubkey)> = pool.validators[start..end]
+        .iter()
+        .map(|validator| {
+            (
+                validator.seeds.validator_stake(&pool.accounts),
+                validator.seeds.transient_stake(&pool.accounts),
+            )
+        })
+        .collect();
+    client::update_validator_list_balance(&pool.accounts, &pairs, start as u32, no_merge)
+}
+
+/// Pairs per legacy transaction: as many as fit in a packet.
+fn legacy_pairs(ctx: &Ctx, pool: &Pool) -> usize {
+    let mut pairs = pool.validators.len().clamp(1, PAIRS_WITH_LOOKUP_TABLES);
+    while pairs > 1 {
+        let instruction = list_instruction(pool, (0, pairs.min(pool.validators.len())), false);
+        let message = solana_message::Message::new(
+            &[
+                solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
+                    1,
+                ),
+                solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_price(
+                    1,
+                ),
+                instruction,
+            ],
+            Some(&ctx.payer()),
+        );
+        let size = 1
+            + 64 * usize::from(message.header.num_required_signatures)
+            + bincode::serialize(&message)
+                .map(|bytes| bytes.len())
+                .unwrap_or(usize::MAX);
+        if size <= PACKET_DATA_SIZE && message.account_keys.len() <= ACCOUNT_LOCK_LIMIT {
+            break;
+        }
+        pairs -= 1;
+    }
+    pairs
+}
+
+pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<UpdateOutcome> {
+    let started = Instant::now();
+    let pool = Pool::load(ctx, &args.pool).await?;
+    let epoch = ctx.epoch().await?;
+    let mut outcome = UpdateOutcome {
+        epoch,
+        ..UpdateOutcome::default()
+    };
+    let list_current = pool
+        .validators
+        .iter()
+        .all(|validator| validator.last_update_epoch >= epoch);
+    if !args.force && pool.last_update_epoch >= epoch && list_current {
+        outcome.skipped = true;
+        return Ok(outcome);
+    }
+    if args.concurrency == 0 {
+        bail!("--concurrency must be at least 1");
+    }
+    let (tables, pairs) = if args.no_lookup_tables || pool.validators.is_empty() {
+        (Vec::new(), legacy_pairs(ctx, &pool))
+    } else {
+        let tables =
+            prepare_lookup_tables(ctx, &pool, &mut outcome.lookup_table_transactions).await?;
+        outcome.lookup_tables = tables.iter().map(|table| table.key).collect();
+        (tables, PAIRS_WITH_LOOKUP_TABLES)
+    };
+    let ranges = batches(&pool, epoch, args.stale_only && !args.force, pairs);
+    outcome.validators = ranges.iter().map(|(start, end)| end - start).sum();
+    let progress = Progress::new(ctx, ranges.len() as u64 + 1, "update");
+    let pool_ref = &pool;
+    let tables_ref = &tables;
+    let progress_ref = &progress;
+    let results: Vec<Result<Sent>> = stream::iter(ranges.iter().copied())
+        .map(|range| async move {
+            let mut step = Step::new(
+                format!("UpdateValidatorListBalance {}..{}", range.0, range.1),
+                vec![list_instruction(pool_ref, range, args.no_merge)],
+            );
+            step.lookup_tables = tables_ref.clone();
+            let sent = ctx.send(step).await;
+            progress_ref.tick(&format!("validators {}..{}", range.0, range.1));
+            sent
+        })
+        .buffer_unordered(args.concurrency)
+        .collect()
+        .await;
+    for result in results {
+        outcome.sent.push(result?);
+    }
+    let mut finish = Step::new(
+        "UpdateStakePoolBalance, CleanupRemovedValidatorEntries",
+        vec![
+            client::update_stake_pool_balance(&pool.accounts),
+            client::cleanup_removed_validator_entries(&pool.accounts),
+        ],
+    );
+    finish.lookup_tables = tables.clone();
+    outcome.sent.push(if ctx.dry_run {
+        crate::chain::unsimulated(&finish)
+    } else {
+        ctx.send(finish).await?
+    });
+    progress.tick("pool balance");
+    progress.finish();
+    outcome.seconds = started.elapsed().as_secs_f64();
+    Ok(outcome)
+}
