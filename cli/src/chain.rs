@@ -99,6 +99,8 @@ pub struct TransactionFailed {
     pub label: String,
     pub reason: String,
     pub logs: Vec<String>,
+    /// The pool program's error code, when the pool refused.
+    pub pool_error: Option<u32>,
 }
 
 impl std::fmt::Display for TransactionFailed {
@@ -202,8 +204,9 @@ impl Ctx {
         if let Some(error) = simulation.err {
             return Err(TransactionFailed {
                 label: step.label.clone(),
-                reason: self.explain(&step, &error.into()),
+                reason: self.explain(&step, &error.clone().into()),
                 logs: simulation.logs.unwrap_or_default(),
+                pool_error: self.pool_error(&step, &error.into()),
             }
             .into());
         }
@@ -253,6 +256,7 @@ impl Ctx {
                     label: step.label.clone(),
                     reason: self.explain(&step, &error),
                     logs: Vec::new(),
+                    pool_error: self.pool_error(&step, &error),
                 }
                 .into()),
                 None => bail!("{}: {error}", step.label),
@@ -275,16 +279,38 @@ impl Ctx {
         Ok(sent)
     }
 
+    /// The instruction of `step` a transaction error names (past the compute budget ones).
+    fn failed_instruction<'s>(
+        &self,
+        step: &'s Step<'_>,
+        index: u8,
+    ) -> Option<&'s Instruction> {
+        (index as usize)
+            .checked_sub(self.budget_instructions())
+            .and_then(|index| step.instructions.get(index))
+    }
+
+    /// The pool program's error code in a transaction error, if the pool refused.
+    pub fn pool_error(&self, step: &Step<'_>, error: &TransactionError) -> Option<u32> {
+        match error {
+            TransactionError::InstructionError(index, InstructionError::Custom(code))
+                if self
+                    .failed_instruction(step, *index)
+                    .is_some_and(|instruction| instruction.program_id == self.program_id) =>
+            {
+                Some(*code)
+            }
+            _ => None,
+        }
+    }
+
     /// A transaction error in words: a pool error by name and meaning, the other programs'
     /// errors as their programs name them.
     pub fn explain(&self, step: &Step<'_>, error: &TransactionError) -> String {
         let TransactionError::InstructionError(index, instruction_error) = error else {
             return error.to_string();
         };
-        let Some(instruction) = (*index as usize)
-            .checked_sub(self.budget_instructions())
-            .and_then(|index| step.instructions.get(index))
-        else {
+        let Some(instruction) = self.failed_instruction(step, *index) else {
             return error.to_string();
         };
         let program = instruction.program_id;

@@ -6,13 +6,15 @@
 //! transaction. The reference CLI sends a fixed handful of validators per legacy
 //! transaction.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use clap::Args;
 use futures::{stream, StreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
-use p_stake_pool_client::{self as client, CLOCK_SYSVAR_ID, STAKE_HISTORY_SYSVAR_ID};
+use p_stake_pool_client::{
+    self as client, StakePoolError, CLOCK_SYSVAR_ID, STAKE_HISTORY_SYSVAR_ID,
+};
 use serde_json::{json, Value};
 use solana_address_lookup_table_interface::{
     instruction as lookup_table, program::ID as LOOKUP_TABLE_PROGRAM, state::AddressLookupTable,
@@ -25,7 +27,7 @@ use solana_rpc_client_types::{
 };
 
 use crate::{
-    chain::{Ctx, Sent, Step},
+    chain::{Ctx, Sent, Step, TransactionFailed},
     pool::Pool,
     Report,
 };
@@ -242,6 +244,7 @@ async fn find_lookup_tables(ctx: &Ctx, pool: &Pubkey) -> Result<Vec<AddressLooku
 async fn prepare_lookup_tables(
     ctx: &Ctx,
     pool: &Pool,
+    concurrency: usize,
     sent: &mut Vec<Sent>,
 ) -> Result<Vec<AddressLookupTableAccount>> {
     let mut tables = find_lookup_tables(ctx, &pool.address).await?;
@@ -256,67 +259,107 @@ async fn prepare_lookup_tables(
     if missing.is_empty() || ctx.dry_run {
         return Ok(tables);
     }
-    while !missing.is_empty() {
-        let table_index = match tables
-            .iter()
-            .position(|table| table.addresses.len() < LOOKUP_TABLE_CAPACITY)
-        {
-            Some(index) => index,
-            None => {
-                let slot = ctx
-                    .rpc
-                    .get_slot_with_commitment(
-                        solana_commitment_config::CommitmentConfig::finalized(),
-                    )
-                    .await?;
-                let (create, key) =
-                    lookup_table::create_lookup_table(ctx.payer(), ctx.payer(), slot);
-                let mark = lookup_table::extend_lookup_table(
-                    key,
-                    ctx.payer(),
-                    Some(ctx.payer()),
-                    vec![pool.address],
-                );
-                sent.push(
-                    ctx.send(Step::new("create a lookup table", vec![create, mark]))
-                        .await?,
-                );
-                tables.push(AddressLookupTableAccount {
-                    key,
-                    addresses: vec![pool.address],
-                });
-                missing.retain(|address| *address != pool.address);
-                tables.len() - 1
-            }
-        };
-        let table = &mut tables[table_index];
-        let room = LOOKUP_TABLE_CAPACITY - table.addresses.len();
-        let chunk: Vec<Pubkey> = missing
-            .drain(..room.min(EXTEND_CHUNK).min(missing.len()))
-            .collect();
-        if chunk.is_empty() {
-            continue;
+    // Which table takes which addresses: the room left in the tables there are, then new
+    // tables (each marked with the pool's address first).
+    let mut plan: Vec<(usize, Vec<Pubkey>)> = Vec::new();
+    for (index, table) in tables.iter().enumerate() {
+        let room = LOOKUP_TABLE_CAPACITY.saturating_sub(table.addresses.len());
+        let take: Vec<Pubkey> = missing.drain(..room.min(missing.len())).collect();
+        if !take.is_empty() {
+            plan.push((index, take));
         }
-        sent.push(
+    }
+    missing.retain(|address| *address != pool.address);
+    while !missing.is_empty() {
+        // One table per slot: a table's address derives from its authority and a recent slot.
+        let slot = ctx
+            .rpc
+            .get_slot_with_commitment(solana_commitment_config::CommitmentConfig::finalized())
+            .await?;
+        let (create, key) = lookup_table::create_lookup_table(ctx.payer(), ctx.payer(), slot);
+        let mark = lookup_table::extend_lookup_table(key, ctx.payer(), Some(ctx.payer()), vec![pool.address]);
+        sent.push(ctx.send(Step::new("create a lookup table", vec![create, mark])).await?);
+        tables.push(AddressLookupTableAccount {
+            key,
+            addresses: vec![pool.address],
+        });
+        let take: Vec<Pubkey> = missing
+            .drain(..(LOOKUP_TABLE_CAPACITY - 1).min(missing.len()))
+            .collect();
+        plan.push((tables.len() - 1, take));
+        while ctx
+            .rpc
+            .get_slot_with_commitment(solana_commitment_config::CommitmentConfig::finalized())
+            .await?
+            <= slot
+        {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // Extensions append, in any order: they go out together.
+    let extensions: Vec<(Pubkey, Vec<Pubkey>)> = plan
+        .iter()
+        .flat_map(|(index, addresses)| {
+            addresses
+                .chunks(EXTEND_CHUNK)
+                .map(|chunk| (tables[*index].key, chunk.to_vec()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let results: Vec<Result<Sent>> = stream::iter(extensions)
+        .map(|(table, chunk)| async move {
             ctx.send(Step::new(
-                format!("extend lookup table {}", table.key),
-                vec![lookup_table::extend_lookup_table(
-                    table.key,
-                    ctx.payer(),
-                    Some(ctx.payer()),
-                    chunk.clone(),
-                )],
+                format!("extend lookup table {table}"),
+                vec![lookup_table::extend_lookup_table(table, ctx.payer(), Some(ctx.payer()), chunk)],
             ))
-            .await?,
-        );
-        table.addresses.extend(chunk);
+            .await
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    for result in results {
+        sent.push(result?);
     }
     // Entries added in a slot are usable from the next one.
     let slot = ctx.rpc.get_slot().await?;
     while ctx.rpc.get_slot().await? <= slot + 1 {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The extensions landed in whatever order: read the tables back, since a message names
+    // a table's entries by position.
+    let tables = find_lookup_tables(ctx, &pool.address).await?;
+    let held: std::collections::HashSet<Pubkey> = tables
+        .iter()
+        .flat_map(|table| table.addresses.iter().copied())
+        .collect();
+    if let Some(absent) = lookup_addresses(pool).iter().find(|address| !held.contains(address)) {
+        bail!("lookup tables for {} do not hold {absent} after extending them", pool.address);
     }
     Ok(tables)
+}
+
+/// How long an update waits for the epoch's rewards to be paid out (the stake program locks
+/// stake accounts while it pays them, over the epoch's first blocks).
+const REWARDS_WAIT: Duration = Duration::from_secs(60);
+
+/// Sends the step `build` makes; while the pool refuses because the epoch's rewards are still
+/// being paid, waits a slot and tries again.
+async fn send_waiting_for_rewards<'a>(ctx: &Ctx, build: impl Fn() -> Step<'a>) -> Result<Sent> {
+    let started = Instant::now();
+    loop {
+        match ctx.send(build()).await {
+            Err(error)
+                if started.elapsed() < REWARDS_WAIT
+                    && error.downcast_ref::<TransactionFailed>().is_some_and(|failed| {
+                        failed.pool_error
+                            == Some(StakePoolError::EpochRewardDistributionInProgress as u32)
+                    }) =>
+            {
+                tokio::time::sleep(Duration::from_millis(400)).await;
+            }
+            result => return result,
+        }
+    }
 }
 
 /// The ranges of the validator list to update: runs of consecutive entries (only the stale
@@ -392,7 +435,39 @@ fn legacy_pairs(ctx: &Ctx, pool: &Pool) -> usize {
     pairs
 }
 
+/// Brings the pool current. An epoch that turns while the update runs leaves it stale (or
+/// makes its last step fail with `StakeListOutOfDate`): the update then runs again for the new
+/// epoch, a few times at most.
 pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<UpdateOutcome> {
+    let started = Instant::now();
+    let mut earlier: Vec<Sent> = Vec::new();
+    let mut earlier_tables: Vec<Sent> = Vec::new();
+    for attempt in 0.. {
+        let epoch = ctx.epoch().await?;
+        let result = update_once(ctx, args).await;
+        let turned = !ctx.dry_run && ctx.epoch().await? != epoch;
+        match result {
+            Ok(mut outcome) if !turned || attempt == 3 => {
+                earlier.append(&mut outcome.sent);
+                earlier_tables.append(&mut outcome.lookup_table_transactions);
+                outcome.sent = earlier;
+                outcome.lookup_table_transactions = earlier_tables;
+                outcome.seconds = started.elapsed().as_secs_f64();
+                return Ok(outcome);
+            }
+            Err(error) if !turned || attempt == 3 => return Err(error),
+            Ok(mut outcome) => {
+                earlier.append(&mut outcome.sent);
+                earlier_tables.append(&mut outcome.lookup_table_transactions);
+            }
+            Err(_) => {}
+        }
+        eprintln!("update: epoch {epoch} ended during the update; updating for the new epoch");
+    }
+    unreachable!("the loop returns by its fourth attempt")
+}
+
+async fn update_once(ctx: &Ctx, args: &UpdateArgs) -> Result<UpdateOutcome> {
     let started = Instant::now();
     let pool = Pool::load(ctx, &args.pool).await?;
     let epoch = ctx.epoch().await?;
@@ -415,7 +490,7 @@ pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<UpdateOutcome> {
         (Vec::new(), legacy_pairs(ctx, &pool))
     } else {
         let tables =
-            prepare_lookup_tables(ctx, &pool, &mut outcome.lookup_table_transactions).await?;
+            prepare_lookup_tables(ctx, &pool, args.concurrency, &mut outcome.lookup_table_transactions).await?;
         outcome.lookup_tables = tables.iter().map(|table| table.key).collect();
         (tables, PAIRS_WITH_LOOKUP_TABLES)
     };
@@ -427,12 +502,15 @@ pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<UpdateOutcome> {
     let progress_ref = &progress;
     let results: Vec<Result<Sent>> = stream::iter(ranges.iter().copied())
         .map(|range| async move {
-            let mut step = Step::new(
-                format!("UpdateValidatorListBalance {}..{}", range.0, range.1),
-                vec![list_instruction(pool_ref, range, args.no_merge)],
-            );
-            step.lookup_tables = tables_ref.clone();
-            let sent = ctx.send(step).await;
+            let sent = send_waiting_for_rewards(ctx, || {
+                let mut step = Step::new(
+                    format!("UpdateValidatorListBalance {}..{}", range.0, range.1),
+                    vec![list_instruction(pool_ref, range, args.no_merge)],
+                );
+                step.lookup_tables = tables_ref.clone();
+                step
+            })
+            .await;
             progress_ref.tick(&format!("validators {}..{}", range.0, range.1));
             sent
         })
@@ -453,7 +531,12 @@ pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<UpdateOutcome> {
     outcome.sent.push(if ctx.dry_run {
         crate::chain::unsimulated(&finish)
     } else {
-        ctx.send(finish).await?
+        send_waiting_for_rewards(ctx, || {
+            let mut step = Step::new(finish.label.clone(), finish.instructions.clone());
+            step.lookup_tables = finish.lookup_tables.clone();
+            step
+        })
+        .await?
     });
     progress.tick("pool balance");
     progress.finish();

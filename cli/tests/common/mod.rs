@@ -91,11 +91,16 @@ fn tests_dir() -> PathBuf {
 }
 
 impl Cluster {
+    /// A cluster with 32-slot epochs (about 13 s).
     pub async fn start() -> Self {
+        Self::start_with_epochs_of(32).await
+    }
+
+    pub async fn start_with_epochs_of(slots: u64) -> Self {
         let mut genesis = TestValidatorGenesis::default();
         genesis
             .deactivate_features(&FeatureProfile::from_env().inactive())
-            .epoch_schedule(EpochSchedule::custom(32, 32, false))
+            .epoch_schedule(EpochSchedule::custom(slots, slots, false))
             .add_upgradeable_programs_with_path(&[UpgradeableProgramInfo {
                 program_id: METADATA_PROGRAM,
                 loader: solana_sdk_ids::bpf_loader_upgradeable::id(),
