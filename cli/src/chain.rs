@@ -280,11 +280,7 @@ impl Ctx {
     }
 
     /// The instruction of `step` a transaction error names (past the compute budget ones).
-    fn failed_instruction<'s>(
-        &self,
-        step: &'s Step<'_>,
-        index: u8,
-    ) -> Option<&'s Instruction> {
+    fn failed_instruction<'s>(&self, step: &'s Step<'_>, index: u8) -> Option<&'s Instruction> {
         (index as usize)
             .checked_sub(self.budget_instructions())
             .and_then(|index| step.instructions.get(index))
@@ -322,22 +318,22 @@ impl Ctx {
                 }
             }
             InstructionError::Custom(code) if program == p_stake_pool_client::SYSTEM_PROGRAM_ID => {
-                match code {
-                    0 => "system program: the account already exists (AccountAlreadyInUse)".into(),
-                    1 => "insufficient funds: the system program refused a transfer \
-                          (ResultWithNegativeLamports)"
-                        .into(),
-                    code => format!("system program error {code}"),
+                match solana_system_interface::error::SystemError::try_from(*code) {
+                    Ok(error) => format!("system program: {error:?}: {error}"),
+                    Err(_) => format!("system program error {code}"),
                 }
             }
             InstructionError::Custom(code) if program == p_stake_pool_client::TOKEN_PROGRAM_ID => {
                 match spl_token_interface::error::TokenError::try_from(*code) {
-                    Ok(token_error) => format!("token program: {token_error:?}: {token_error}"),
+                    Ok(error) => format!("token program: {error:?}: {error}"),
                     Err(_) => format!("token program error {code}"),
                 }
             }
             InstructionError::Custom(code) if program == STAKE_PROGRAM_ID => {
-                format!("stake program error {code}")
+                match <solana_stake_interface::error::StakeError as num_traits::FromPrimitive>::from_u32(*code) {
+                    Some(error) => format!("stake program: {error:?}: {error}"),
+                    None => format!("stake program error {code}"),
+                }
             }
             other => format!("instruction {} ({program}): {other}", index),
         }

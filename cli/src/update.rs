@@ -277,8 +277,16 @@ async fn prepare_lookup_tables(
             .get_slot_with_commitment(solana_commitment_config::CommitmentConfig::finalized())
             .await?;
         let (create, key) = lookup_table::create_lookup_table(ctx.payer(), ctx.payer(), slot);
-        let mark = lookup_table::extend_lookup_table(key, ctx.payer(), Some(ctx.payer()), vec![pool.address]);
-        sent.push(ctx.send(Step::new("create a lookup table", vec![create, mark])).await?);
+        let mark = lookup_table::extend_lookup_table(
+            key,
+            ctx.payer(),
+            Some(ctx.payer()),
+            vec![pool.address],
+        );
+        sent.push(
+            ctx.send(Step::new("create a lookup table", vec![create, mark]))
+                .await?,
+        );
         tables.push(AddressLookupTableAccount {
             key,
             addresses: vec![pool.address],
@@ -310,7 +318,12 @@ async fn prepare_lookup_tables(
         .map(|(table, chunk)| async move {
             ctx.send(Step::new(
                 format!("extend lookup table {table}"),
-                vec![lookup_table::extend_lookup_table(table, ctx.payer(), Some(ctx.payer()), chunk)],
+                vec![lookup_table::extend_lookup_table(
+                    table,
+                    ctx.payer(),
+                    Some(ctx.payer()),
+                    chunk,
+                )],
             ))
             .await
         })
@@ -332,8 +345,14 @@ async fn prepare_lookup_tables(
         .iter()
         .flat_map(|table| table.addresses.iter().copied())
         .collect();
-    if let Some(absent) = lookup_addresses(pool).iter().find(|address| !held.contains(address)) {
-        bail!("lookup tables for {} do not hold {absent} after extending them", pool.address);
+    if let Some(absent) = lookup_addresses(pool)
+        .iter()
+        .find(|address| !held.contains(address))
+    {
+        bail!(
+            "lookup tables for {} do not hold {absent} after extending them",
+            pool.address
+        );
     }
     Ok(tables)
 }
@@ -350,10 +369,12 @@ async fn send_waiting_for_rewards<'a>(ctx: &Ctx, build: impl Fn() -> Step<'a>) -
         match ctx.send(build()).await {
             Err(error)
                 if started.elapsed() < REWARDS_WAIT
-                    && error.downcast_ref::<TransactionFailed>().is_some_and(|failed| {
-                        failed.pool_error
-                            == Some(StakePoolError::EpochRewardDistributionInProgress as u32)
-                    }) =>
+                    && error
+                        .downcast_ref::<TransactionFailed>()
+                        .is_some_and(|failed| {
+                            failed.pool_error
+                                == Some(StakePoolError::EpochRewardDistributionInProgress as u32)
+                        }) =>
             {
                 tokio::time::sleep(Duration::from_millis(400)).await;
             }
@@ -489,8 +510,13 @@ async fn update_once(ctx: &Ctx, args: &UpdateArgs) -> Result<UpdateOutcome> {
     let (tables, pairs) = if args.no_lookup_tables || pool.validators.is_empty() {
         (Vec::new(), legacy_pairs(ctx, &pool))
     } else {
-        let tables =
-            prepare_lookup_tables(ctx, &pool, args.concurrency, &mut outcome.lookup_table_transactions).await?;
+        let tables = prepare_lookup_tables(
+            ctx,
+            &pool,
+            args.concurrency,
+            &mut outcome.lookup_table_transactions,
+        )
+        .await?;
         outcome.lookup_tables = tables.iter().map(|table| table.key).collect();
         (tables, PAIRS_WITH_LOOKUP_TABLES)
     };

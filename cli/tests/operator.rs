@@ -240,11 +240,7 @@ async fn operator_runs_a_pool_on_a_real_validator() {
             .iter()
             .find(|v| v.vote_account_address == vote)
             .unwrap();
-        assert_eq!(
-            u64::from(entry.transient_stake_lamports) > 0,
-            true,
-            "{line}"
-        );
+        assert!(u64::from(entry.transient_stake_lamports) > 0, "{line}");
     }
 
     // The keeper brings the pool current as the epoch turns, and stops on SIGTERM. Two

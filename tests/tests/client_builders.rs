@@ -140,7 +140,7 @@ fn validator_management_matches_the_spl_client() {
                     &pool.stake_pool,
                     &staker,
                     &pool.validator_list,
-                    spl_kind,
+                    spl_kind.clone(),
                     vote,
                 )
             );

@@ -676,7 +676,7 @@ async fn withdrawal_sources(
         .map(|validator| capacity(&validator.seeds.vote))
         .collect::<Result<_>>()?;
     sources.retain(|source| source.2 > 0);
-    sources.sort_by(|a, b| b.2.cmp(&a.2));
+    sources.sort_by_key(|source| std::cmp::Reverse(source.2));
     Ok(sources)
 }
 
