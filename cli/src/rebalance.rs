@@ -88,7 +88,9 @@ pub fn plan(holdings: &[Holding], weights: &HashMap<Pubkey, u64>, limits: Limits
         .sum();
     let target_of = |h: &Holding| -> u64 {
         let weight = u128::from(weights.get(&h.vote).copied().unwrap_or(0));
-        let share = (distributable * weight).checked_div(weight_sum).unwrap_or(0);
+        let share = (distributable * weight)
+            .checked_div(weight_sum)
+            .unwrap_or(0);
         u64::try_from(u128::from(minimum) + share).unwrap_or(u64::MAX)
     };
     let mut budget = limits.reserve_spendable;
