@@ -463,25 +463,33 @@ pub async fn update(ctx: &Ctx, args: &UpdateArgs) -> Result<UpdateOutcome> {
     let started = Instant::now();
     let mut earlier: Vec<Sent> = Vec::new();
     let mut earlier_tables: Vec<Sent> = Vec::new();
+    let mut validators = 0;
     for attempt in 0.. {
         let epoch = ctx.epoch().await?;
         let result = update_once(ctx, args).await;
-        let turned = !ctx.dry_run && ctx.epoch().await? != epoch;
         match result {
-            Ok(mut outcome) if !turned || attempt == 3 => {
-                earlier.append(&mut outcome.sent);
-                earlier_tables.append(&mut outcome.lookup_table_transactions);
-                outcome.sent = earlier;
-                outcome.lookup_table_transactions = earlier_tables;
-                outcome.seconds = started.elapsed().as_secs_f64();
-                return Ok(outcome);
-            }
-            Err(error) if !turned || attempt == 3 => return Err(error),
             Ok(mut outcome) => {
                 earlier.append(&mut outcome.sent);
                 earlier_tables.append(&mut outcome.lookup_table_transactions);
+                validators = validators.max(outcome.validators);
+                // Done when the pool is current for the epoch the cluster is in now.
+                let now = ctx.epoch().await?;
+                let current = Pool::load(ctx, &args.pool).await?.last_update_epoch >= now;
+                if ctx.dry_run || current || attempt == 3 {
+                    outcome.sent = earlier;
+                    outcome.lookup_table_transactions = earlier_tables;
+                    outcome.skipped = outcome.skipped && outcome.sent.is_empty();
+                    outcome.validators = validators;
+                    outcome.seconds = started.elapsed().as_secs_f64();
+                    return Ok(outcome);
+                }
             }
-            Err(_) => {}
+            Err(error) => {
+                let turned = !ctx.dry_run && ctx.epoch().await? != epoch;
+                if !turned || attempt == 3 {
+                    return Err(error);
+                }
+            }
         }
         eprintln!("update: epoch {epoch} ended during the update; updating for the new epoch");
     }
