@@ -128,6 +128,46 @@ impl Ctx {
             .value)
     }
 
+    /// `getProgramAccounts` of `program` matching `filters` (memcmp offset, bytes), decoded.
+    pub async fn program_accounts(
+        &self,
+        program: &Pubkey,
+        filters: Vec<(usize, Vec<u8>)>,
+    ) -> Result<Vec<(Pubkey, Account)>> {
+        use solana_rpc_client_types::{
+            config::{RpcAccountInfoConfig, RpcProgramAccountsConfig},
+            filter::{Memcmp, RpcFilterType},
+        };
+        let found = self
+            .rpc
+            .get_program_ui_accounts_with_config(
+                program,
+                RpcProgramAccountsConfig {
+                    filters: Some(
+                        filters
+                            .into_iter()
+                            .map(|(offset, bytes)| {
+                                RpcFilterType::Memcmp(Memcmp::new_raw_bytes(offset, bytes))
+                            })
+                            .collect(),
+                    ),
+                    account_config: RpcAccountInfoConfig {
+                        encoding: Some(
+                            solana_account_decoder_client_types::UiAccountEncoding::Base64,
+                        ),
+                        commitment: Some(self.commitment()),
+                        ..RpcAccountInfoConfig::default()
+                    },
+                    ..RpcProgramAccountsConfig::default()
+                },
+            )
+            .await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|(address, account)| Some((address, account.to_account()?)))
+            .collect())
+    }
+
     pub async fn epoch(&self) -> Result<u64> {
         Ok(self.rpc.get_epoch_info().await?.epoch)
     }

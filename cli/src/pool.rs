@@ -9,10 +9,6 @@ use p_stake_pool_client::{
 };
 use serde_json::{json, Value};
 use solana_pubkey::Pubkey;
-use solana_rpc_client_types::{
-    config::{RpcAccountInfoConfig, RpcProgramAccountsConfig},
-    filter::{Memcmp, RpcFilterType},
-};
 
 use crate::chain::{format_amount, Ctx};
 
@@ -289,28 +285,16 @@ impl Pool {
 /// Every stake pool of `ctx.program_id` (accounts whose first byte is the pool type).
 pub async fn all_pools(ctx: &Ctx) -> Result<Vec<Pool>> {
     let accounts = ctx
-        .rpc
-        .get_program_ui_accounts_with_config(
+        .program_accounts(
             &ctx.program_id,
-            RpcProgramAccountsConfig {
-                filters: Some(vec![RpcFilterType::Memcmp(Memcmp::new_raw_bytes(
-                    0,
-                    vec![p_stake_pool_client::state::AccountType::StakePool as u8],
-                ))]),
-                account_config: RpcAccountInfoConfig {
-                    encoding: Some(solana_account_decoder_client_types::UiAccountEncoding::Base64),
-                    commitment: Some(ctx.commitment()),
-                    ..RpcAccountInfoConfig::default()
-                },
-                ..RpcProgramAccountsConfig::default()
-            },
+            vec![(
+                0,
+                vec![p_stake_pool_client::state::AccountType::StakePool as u8],
+            )],
         )
         .await?;
     let mut pools = Vec::new();
     for (address, account) in accounts {
-        let Some(account) = account.to_account() else {
-            continue;
-        };
         if let Ok(pool) = Pool::decode(ctx, &address, account.data).await {
             pools.push(pool);
         }

@@ -21,10 +21,6 @@ use solana_address_lookup_table_interface::{
 };
 use solana_message::AddressLookupTableAccount;
 use solana_pubkey::Pubkey;
-use solana_rpc_client_types::{
-    config::{RpcAccountInfoConfig, RpcProgramAccountsConfig},
-    filter::{Memcmp, RpcFilterType},
-};
 
 use crate::{
     chain::{Ctx, Sent, Step, TransactionFailed},
@@ -195,34 +191,17 @@ fn lookup_addresses(pool: &Pool) -> Vec<Pubkey> {
 /// The payer's lookup tables for `pool`: tables whose authority is the payer and whose first
 /// address is the pool (the tool's mark).
 async fn find_lookup_tables(ctx: &Ctx, pool: &Pubkey) -> Result<Vec<AddressLookupTableAccount>> {
+    let mut authority = vec![1];
+    authority.extend_from_slice(ctx.payer().as_ref());
     let found = ctx
-        .rpc
-        .get_program_ui_accounts_with_config(
+        .program_accounts(
             &LOOKUP_TABLE_PROGRAM,
-            RpcProgramAccountsConfig {
-                filters: Some(vec![
-                    // Authority: `Some` (1) then the key, at byte 21.
-                    RpcFilterType::Memcmp(Memcmp::new_raw_bytes(21, {
-                        let mut bytes = vec![1];
-                        bytes.extend_from_slice(ctx.payer().as_ref());
-                        bytes
-                    })),
-                    RpcFilterType::Memcmp(Memcmp::new_raw_bytes(56, pool.to_bytes().to_vec())),
-                ]),
-                account_config: RpcAccountInfoConfig {
-                    encoding: Some(solana_account_decoder_client_types::UiAccountEncoding::Base64),
-                    commitment: Some(ctx.commitment()),
-                    ..RpcAccountInfoConfig::default()
-                },
-                ..RpcProgramAccountsConfig::default()
-            },
+            // Authority: `Some` (1) then the key, at byte 21; the first address at byte 56.
+            vec![(21, authority), (56, pool.to_bytes().to_vec())],
         )
         .await?;
     let mut tables = Vec::new();
     for (key, account) in found {
-        let Some(account) = account.to_account() else {
-            continue;
-        };
         let Ok(table) = AddressLookupTable::deserialize(&account.data) else {
             continue;
         };

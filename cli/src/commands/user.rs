@@ -8,10 +8,6 @@ use p_stake_pool_client::{self as client, quote, STAKE_PROGRAM_ID};
 use serde_json::json;
 use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
-use solana_rpc_client_types::{
-    config::{RpcAccountInfoConfig, RpcProgramAccountsConfig},
-    filter::{Memcmp, RpcFilterType},
-};
 use solana_signer::Signer;
 use solana_stake_interface::state::StakeStateV2;
 
@@ -538,26 +534,14 @@ pub async fn deposit_all_stake(ctx: &Ctx, args: &DepositAllStake) -> Result<Repo
         .transpose()?;
     // Stake accounts whose withdrawer (bytes 44..76) is the signer.
     let found = ctx
-        .rpc
-        .get_program_ui_accounts_with_config(
+        .program_accounts(
             &STAKE_PROGRAM_ID,
-            RpcProgramAccountsConfig {
-                filters: Some(vec![RpcFilterType::Memcmp(Memcmp::new_raw_bytes(
-                    44,
-                    withdrawer.pubkey().to_bytes().to_vec(),
-                ))]),
-                account_config: RpcAccountInfoConfig {
-                    encoding: Some(solana_account_decoder_client_types::UiAccountEncoding::Base64),
-                    commitment: Some(ctx.commitment()),
-                    ..RpcAccountInfoConfig::default()
-                },
-                ..RpcProgramAccountsConfig::default()
-            },
+            vec![(44, withdrawer.pubkey().to_bytes().to_vec())],
         )
         .await?;
     let mut stakes: Vec<UserStake> = found
         .iter()
-        .filter_map(|(address, account)| decode_stake(*address, &account.to_account()?).ok())
+        .filter_map(|(address, account)| decode_stake(*address, account).ok())
         .filter(|stake| {
             stake.deactivation_epoch == u64::MAX
                 && stake.activation_epoch < epoch
