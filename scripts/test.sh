@@ -5,7 +5,8 @@
 #   check -> program unit and property tests -> integration suites for each build (v0, v3) on
 #   each feature profile (mainnet-beta's active set, then every feature) -> the pool-life demo
 #   on mainnet's set for each build -> the CLI's tests, end to end on a real local validator
-#   (solana-test-validator, mainnet's features) -> the coverage-guided fuzzer's corpus and a fixed-seed
+#   (solana-test-validator: v0 on mainnet's features, then the operator scenarios on v3 with
+#   every feature) -> the coverage-guided fuzzer's corpus and a fixed-seed
 #   slice for each build -> the TypeScript client's checks and tests (npm packages
 #   from the lockfile, LiteSVM on mainnet's features, both builds) -> CU benchmark
 #   (benchmarks/cu.md).
@@ -55,6 +56,9 @@ done
 step "CLI: unit tests, then end to end on a real local validator (v0 build, mainnet features)"
 P_STAKE_POOL_SO_DIR="$ROOT/target/deploy" P_STAKE_POOL_FEATURES=mainnet \
   cargo test --locked -p p-stake-pool-cli
+step "CLI: the operator's scenarios again on the v3 build with every feature (the next upgrades)"
+P_STAKE_POOL_SO_DIR="$ROOT/target/deploy/v3" P_STAKE_POOL_FEATURES=all \
+  cargo test --locked -p p-stake-pool-cli --test operator --test authorities --test staker
 step "coverage-guided fuzzer: committed corpus, then a fixed-seed slice (mollusk, mainnet features)"
 for build in v0 v3; do
   flag=""; [ "$build" = v3 ] && flag=--v3

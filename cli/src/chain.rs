@@ -79,18 +79,77 @@ pub struct Sent {
     pub compute_units: u64,
     pub fee: u64,
     pub instructions: usize,
+    /// In a dry run, what would have been sent: each instruction's program, accounts and
+    /// data (`planned_instructions`).
+    pub planned: Option<Value>,
 }
 
 impl Sent {
     pub fn json(&self) -> Value {
-        json!({
+        let mut json = json!({
             "label": self.label,
             "signature": self.signature.map(|signature| signature.to_string()),
             "computeUnits": self.compute_units,
             "fee": self.fee,
             "instructions": self.instructions,
-        })
+        });
+        if let (Some(planned), Some(object)) = (&self.planned, json.as_object_mut()) {
+            object.insert("planned".into(), planned.clone());
+        }
+        json
     }
+
+    /// The dry run's instructions in words, for the display output.
+    pub fn planned_display(&self) -> String {
+        let mut text = String::new();
+        for instruction in self
+            .planned
+            .iter()
+            .flat_map(|planned| planned.as_array())
+            .flatten()
+        {
+            text.push_str(&format!(
+                "    program {} data {}\n",
+                instruction["programId"].as_str().unwrap_or_default(),
+                instruction["data"].as_str().unwrap_or_default()
+            ));
+            for account in instruction["accounts"].as_array().into_iter().flatten() {
+                let mut flags = Vec::new();
+                if account["signer"] == true {
+                    flags.push("signer");
+                }
+                if account["writable"] == true {
+                    flags.push("writable");
+                }
+                text.push_str(&format!(
+                    "      {} {}\n",
+                    account["pubkey"].as_str().unwrap_or_default(),
+                    flags.join(", ")
+                ));
+            }
+        }
+        text
+    }
+}
+
+/// Each instruction of a transaction that a dry run does not send: program, accounts (with
+/// their signer and writable flags) and data in hex, so the operator can check what would
+/// be signed.
+pub fn planned_instructions(instructions: &[Instruction]) -> Value {
+    instructions
+        .iter()
+        .map(|instruction| {
+            json!({
+                "programId": instruction.program_id.to_string(),
+                "accounts": instruction.accounts.iter().map(|account| json!({
+                    "pubkey": account.pubkey.to_string(),
+                    "signer": account.is_signer,
+                    "writable": account.is_writable,
+                })).collect::<Vec<_>>(),
+                "data": instruction.data.iter().map(|byte| format!("{byte:02x}")).collect::<String>(),
+            })
+        })
+        .collect()
 }
 
 /// A failed simulation or transaction, explained.
@@ -271,8 +330,10 @@ impl Ctx {
             compute_units: used,
             fee,
             instructions: step.instructions.len(),
+            planned: None,
         };
         if self.dry_run {
+            sent.planned = Some(planned_instructions(&step.instructions));
             return Ok(sent);
         }
         let mut signers: Vec<&dyn Signer> = vec![self.payer.as_ref()];
@@ -392,6 +453,7 @@ pub fn unsimulated(step: &Step<'_>) -> Sent {
         compute_units: 0,
         fee: 0,
         instructions: step.instructions.len(),
+        planned: Some(planned_instructions(&step.instructions)),
     }
 }
 

@@ -1,7 +1,8 @@
 //! The epoch update, packed: `UpdateValidatorListBalance` takes any number of (validator
 //! stake, transient stake) pairs, so each transaction carries as many as its account-lock
 //! limit allows (64 accounts on mainnet today: 27 pairs) by naming them through address
-//! lookup tables the tool keeps for the pool. Batches cover disjoint ranges of the list, so
+//! lookup tables the tool keeps for the pool (when they save transactions: a list that fits
+//! legacy transactions just as well gets none). Batches cover disjoint ranges of the list, so
 //! they go out concurrently; `UpdateStakePoolBalance` and the cleanup follow in one last
 //! transaction. The reference CLI sends a fixed handful of validators per legacy
 //! transaction.
@@ -249,12 +250,21 @@ async fn prepare_lookup_tables(
         }
     }
     missing.retain(|address| *address != pool.address);
+    let mut last_slot = None;
     while !missing.is_empty() {
-        // One table per slot: a table's address derives from its authority and a recent slot.
-        let slot = ctx
-            .rpc
-            .get_slot_with_commitment(solana_commitment_config::CommitmentConfig::finalized())
-            .await?;
+        // One table per slot: a table's address derives from its authority and a recent
+        // (finalized, so surely in the slot history) slot.
+        let slot = loop {
+            let slot = ctx
+                .rpc
+                .get_slot_with_commitment(solana_commitment_config::CommitmentConfig::finalized())
+                .await?;
+            if Some(slot) > last_slot {
+                break slot;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        last_slot = Some(slot);
         let (create, key) = lookup_table::create_lookup_table(ctx.payer(), ctx.payer(), slot);
         let mark = lookup_table::extend_lookup_table(
             key,
@@ -274,14 +284,6 @@ async fn prepare_lookup_tables(
             .drain(..(LOOKUP_TABLE_CAPACITY - 1).min(missing.len()))
             .collect();
         plan.push((tables.len() - 1, take));
-        while ctx
-            .rpc
-            .get_slot_with_commitment(solana_commitment_config::CommitmentConfig::finalized())
-            .await?
-            <= slot
-        {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
     }
     // Extensions append, in any order: they go out together.
     let extensions: Vec<(Pubkey, Vec<Pubkey>)> = plan
@@ -494,8 +496,14 @@ async fn update_once(ctx: &Ctx, args: &UpdateArgs) -> Result<UpdateOutcome> {
     if args.concurrency == 0 {
         bail!("--concurrency must be at least 1");
     }
-    let (tables, pairs) = if args.no_lookup_tables || pool.validators.is_empty() {
-        (Vec::new(), legacy_pairs(ctx, &pool))
+    // Lookup tables only where they save transactions: a pool whose list fits the legacy
+    // batches as few times gets none (no table rent, no wait for new entries).
+    let legacy = legacy_pairs(ctx, &pool);
+    let validators = pool.validators.len();
+    let (tables, pairs) = if args.no_lookup_tables
+        || validators.div_ceil(legacy) <= validators.div_ceil(PAIRS_WITH_LOOKUP_TABLES)
+    {
+        (Vec::new(), legacy)
     } else {
         let tables = prepare_lookup_tables(
             ctx,

@@ -115,6 +115,17 @@ async fn operator_runs_a_pool_on_a_real_validator() {
         .json();
     assert!(dry["transactions"][0]["signature"].is_null());
     assert!(dry["transactions"][0]["computeUnits"].as_u64().unwrap() > 0);
+    // It shows what would have been signed: the pool's DepositSol of 1 SOL (tag 14, the
+    // lamports little-endian), writing the pool account.
+    let planned = dry["transactions"][0]["planned"].as_array().unwrap();
+    let deposit = planned.last().unwrap();
+    assert_eq!(deposit["programId"], cluster.program_id.to_string());
+    assert_eq!(deposit["data"], "0e00ca9a3b00000000");
+    assert!(deposit["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|account| account["pubkey"] == pool_text.as_str() && account["writable"] == true));
     assert_eq!(cluster.lamports(&user.pubkey()).await, balance);
 
     // Three validators: the bootstrap validator (which votes, so earns rewards) and two
@@ -178,6 +189,9 @@ async fn operator_runs_a_pool_on_a_real_validator() {
     let updated = cluster.cli(&operator_file, &["update", &pool_text]).json();
     assert_eq!(updated["validators"], 3);
     assert_eq!(updated["alreadyCurrent"], false);
+    // Three validators fit one legacy transaction: no lookup table is worth its rent.
+    assert_eq!(updated["lookupTableTransactions"], 0);
+    assert_eq!(updated["updateTransactions"], 2);
     let epoch = cluster.epoch().await;
     let state = cluster.spl_pool(&pool).await;
     assert_eq!(state.last_update_epoch, epoch);

@@ -1,7 +1,7 @@
 //! The manager's commands: creating the pool, its authorities, fees and token metadata, and
 //! showing pools.
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use p_stake_pool_client::{self as client, state, Fee, FeeType, FundingType};
 use serde_json::json;
@@ -261,6 +261,22 @@ pub async fn set_manager(
     let fee_account = new_fee_receiver
         .copied()
         .unwrap_or(pool.accounts.manager_fee_account);
+    // The program takes only a token account of the pool's mint (IncorrectPoolMint
+    // otherwise); a wrong address is named here instead.
+    let fee_receiver = ctx.account(&fee_account).await?.ok_or_else(|| {
+        anyhow!(
+            "no account at {fee_account}: the new fee receiver must be a token account of mint {}",
+            pool.accounts.pool_mint
+        )
+    })?;
+    if fee_receiver.owner != pool.accounts.token_program_id
+        || fee_receiver.data.get(..32) != Some(pool.accounts.pool_mint.as_ref())
+    {
+        bail!(
+            "{fee_account} is not a token account of the pool's mint {}",
+            pool.accounts.pool_mint
+        );
+    }
     let sent = ctx
         .send(
             Step::new(

@@ -238,6 +238,7 @@ pub fn sent_report(what: String, sent: &[crate::chain::Sent], extra: serde_json:
             transaction.compute_units,
             transaction.fee
         ));
+        display.push_str(&transaction.planned_display());
     }
     let mut json = extra;
     if let Some(object) = json.as_object_mut() {

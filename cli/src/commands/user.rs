@@ -194,6 +194,121 @@ fn optional_amount(text: Option<&str>) -> Result<Option<u64>> {
     text.map(parse_amount).transpose()
 }
 
+/// One of the interface's withdrawal quotes (`quote::withdraw_sol`, `quote::withdraw_stake`).
+type WithdrawalQuote = fn(
+    &[u8],
+    u64,
+    u64,
+) -> Result<
+    p_stake_pool_interface::math::WithdrawalSplit,
+    solana_program_error::ProgramError,
+>;
+
+/// What a withdrawal command asks for, before anything is checked.
+struct WithdrawalRequest<'a> {
+    amount: &'a str,
+    from_token_account: Option<Pubkey>,
+    minimum_lamports_out: Option<&'a str>,
+    quote: WithdrawalQuote,
+}
+
+/// A withdrawal that passed the checks both withdrawals share.
+struct Withdrawal {
+    pool: Pool,
+    epoch: u64,
+    /// The token account the pool tokens are burnt from.
+    source: Pubkey,
+    pool_tokens: u64,
+    /// The quote for all of `pool_tokens`.
+    expected: p_stake_pool_interface::math::WithdrawalSplit,
+    minimum: Option<u64>,
+    /// The quote that applies to this source.
+    quote: WithdrawalQuote,
+}
+
+/// The checks every withdrawal makes before building anything, each refusing with a plain
+/// message: a positive amount, a pool that is current, a source holding the tokens, and a
+/// quote the program would accept that meets the slippage floor. Tokens burnt from the
+/// manager's fee account pay no withdrawal fee, so that source is quoted without one.
+async fn withdrawal_start(
+    ctx: &Ctx,
+    address: &Pubkey,
+    request: WithdrawalRequest<'_>,
+) -> Result<Withdrawal> {
+    let pool_tokens = parse_amount(request.amount)?;
+    if pool_tokens == 0 {
+        bail!("the amount must be more than zero");
+    }
+    let pool = Pool::load(ctx, address).await?;
+    let epoch = ctx.epoch().await?;
+    pool.require_current(epoch)?;
+    let source = request
+        .from_token_account
+        .unwrap_or_else(|| associated_account(&ctx.payer(), &pool));
+    let held = token_balance(ctx, &source).await?;
+    if held < pool_tokens {
+        bail!(
+            "insufficient pool tokens: {source} holds {}, the withdrawal is {}",
+            format_amount(held),
+            format_amount(pool_tokens)
+        );
+    }
+    let quote = if source == pool.accounts.manager_fee_account {
+        quote::fee_free_withdrawal
+    } else {
+        request.quote
+    };
+    let expected = quote(&pool.data, pool_tokens, epoch).map_err(refused)?;
+    let minimum = optional_amount(request.minimum_lamports_out)?;
+    if let Some(minimum) = minimum {
+        if expected.lamports < minimum {
+            bail!(
+                "the withdrawal would pay {} SOL, less than --minimum-lamports-out {}",
+                format_amount(expected.lamports),
+                format_amount(minimum)
+            );
+        }
+    }
+    Ok(Withdrawal {
+        pool,
+        epoch,
+        source,
+        pool_tokens,
+        expected,
+        minimum,
+        quote,
+    })
+}
+
+/// The pool's stake deposit authority when it is not the program's own PDA (then it must
+/// sign every stake deposit).
+fn custom_stake_deposit_authority(pool: &Pool) -> Option<Pubkey> {
+    let default = client::find_deposit_authority(&pool.accounts.program_id, &pool.address).0;
+    (pool.stake_deposit_authority != default).then_some(pool.stake_deposit_authority)
+}
+
+/// The keypair of a pool's funding authority for `what` (SOL deposits, SOL withdrawals),
+/// from `flag`'s path. Refused before anything is sent when the pool has such an authority
+/// and the keypair given is not it (the program would refuse the instruction).
+fn funding_authority(
+    pool: &Pool,
+    path: Option<&str>,
+    required: Option<Pubkey>,
+    what: &str,
+    flag: &str,
+) -> Result<Option<Keypair>> {
+    let authority = path.map(crate::config::keypair).transpose()?;
+    if let Some(required) = required {
+        if authority.as_ref().map(|a| a.pubkey()) != Some(required) {
+            bail!(
+                "pool {} takes {what} only signed by its authority {required}: pass {flag}",
+                pool.address
+            );
+        }
+    }
+    Ok(authority)
+}
+
 pub async fn deposit_sol(ctx: &Ctx, args: &DepositSol) -> Result<Report> {
     let lamports = parse_amount(&args.amount)?;
     if lamports == 0 {
@@ -223,16 +338,13 @@ pub async fn deposit_sol(ctx: &Ctx, args: &DepositSol) -> Result<Report> {
             );
         }
     }
-    let authority = args
-        .deposit_authority
-        .as_deref()
-        .map(crate::config::keypair)
-        .transpose()?;
-    if let Some(required) = pool.tail.sol_deposit_authority {
-        if authority.as_ref().map(|a| a.pubkey()) != Some(required) {
-            bail!("pool {} takes SOL deposits only signed by its SOL deposit authority {required}: pass --deposit-authority", pool.address);
-        }
-    }
+    let authority = funding_authority(
+        &pool,
+        args.deposit_authority.as_deref(),
+        pool.tail.sol_deposit_authority,
+        "SOL deposits",
+        "--deposit-authority",
+    )?;
     let (destination, mut instructions) = receiver(ctx, &pool, args.token_receiver).await?;
     let referrer = args.referrer.unwrap_or(destination);
     let quoted = received_by(&expected, &destination, &referrer);
@@ -276,40 +388,31 @@ pub async fn deposit_sol(ctx: &Ctx, args: &DepositSol) -> Result<Report> {
 }
 
 pub async fn withdraw_sol(ctx: &Ctx, args: &WithdrawSol) -> Result<Report> {
-    let pool_tokens = parse_amount(&args.amount)?;
-    if pool_tokens == 0 {
-        bail!("the amount must be more than zero");
-    }
-    let pool = Pool::load(ctx, &args.pool).await?;
-    let epoch = ctx.epoch().await?;
-    pool.require_current(epoch)?;
-    let source = args
-        .from_token_account
-        .unwrap_or_else(|| associated_account(&ctx.payer(), &pool));
-    let held = token_balance(ctx, &source).await?;
-    if held < pool_tokens {
-        bail!(
-            "insufficient pool tokens: {source} holds {}, the withdrawal is {}",
-            format_amount(held),
-            format_amount(pool_tokens)
-        );
-    }
-    let expected = quote::withdraw_sol(&pool.data, pool_tokens, epoch).map_err(refused)?;
-    let minimum = optional_amount(args.minimum_lamports_out.as_deref())?;
-    if let Some(minimum) = minimum {
-        if expected.lamports < minimum {
-            bail!(
-                "the withdrawal would pay {} SOL, less than --minimum-lamports-out {}",
-                format_amount(expected.lamports),
-                format_amount(minimum)
-            );
-        }
-    }
-    let authority = args
-        .withdraw_authority
-        .as_deref()
-        .map(crate::config::keypair)
-        .transpose()?;
+    let Withdrawal {
+        pool,
+        source,
+        pool_tokens,
+        expected,
+        minimum,
+        ..
+    } = withdrawal_start(
+        ctx,
+        &args.pool,
+        WithdrawalRequest {
+            amount: &args.amount,
+            from_token_account: args.from_token_account,
+            minimum_lamports_out: args.minimum_lamports_out.as_deref(),
+            quote: quote::withdraw_sol,
+        },
+    )
+    .await?;
+    let authority = funding_authority(
+        &pool,
+        args.withdraw_authority.as_deref(),
+        pool.tail.sol_withdraw_authority,
+        "SOL withdrawals",
+        "--withdraw-authority",
+    )?;
     let to = args.to.unwrap_or(ctx.payer());
     let before = ctx.rpc.get_balance(&to).await?;
     let mut step = Step::new(
@@ -390,14 +493,12 @@ struct StakeDeposit {
     quoted: u64,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn stake_deposit(
     pool: &Pool,
     stake: &UserStake,
     withdrawer: &Pubkey,
     destination: &Pubkey,
     referrer: &Pubkey,
-    custom_authority: Option<&Keypair>,
     minimum: Option<u64>,
     epoch: u64,
 ) -> Result<StakeDeposit> {
@@ -419,17 +520,6 @@ fn stake_deposit(
             pool.address
         )
     })?;
-    let default_authority =
-        client::find_deposit_authority(&pool.accounts.program_id, &pool.address).0;
-    if pool.stake_deposit_authority != default_authority
-        && custom_authority.map(|a| a.pubkey()) != Some(pool.stake_deposit_authority)
-    {
-        bail!(
-            "pool {} takes stake deposits only signed by its stake deposit authority {}: pass --deposit-authority",
-            pool.address,
-            pool.stake_deposit_authority
-        );
-    }
     let split = quote::deposit_stake(&pool.data, stake.lamports, stake.delegated, epoch)
         .map_err(refused)?;
     let quoted = received_by(&split, destination, referrer);
@@ -442,11 +532,9 @@ fn stake_deposit(
             );
         }
     }
-    let custom =
-        (pool.stake_deposit_authority != default_authority).then_some(pool.stake_deposit_authority);
     let instructions = client::deposit_stake(
         &pool.accounts,
-        custom.as_ref(),
+        custom_stake_deposit_authority(pool).as_ref(),
         &stake.address,
         withdrawer,
         &validator.seeds.validator_stake(&pool.accounts),
@@ -470,11 +558,13 @@ pub async fn deposit_stake(ctx: &Ctx, args: &DepositStake) -> Result<Report> {
         .ok_or_else(|| anyhow!("no account at {}", args.stake_account))?;
     let stake = decode_stake(args.stake_account, &account)?;
     let withdrawer = signer_or_payer(ctx, args.withdraw_authority.as_deref())?;
-    let authority = args
-        .deposit_authority
-        .as_deref()
-        .map(crate::config::keypair)
-        .transpose()?;
+    let authority = funding_authority(
+        &pool,
+        args.deposit_authority.as_deref(),
+        custom_stake_deposit_authority(&pool),
+        "stake deposits",
+        "--deposit-authority",
+    )?;
     let (destination, mut instructions) = receiver(ctx, &pool, args.token_receiver).await?;
     let minimum = optional_amount(args.minimum_pool_tokens_out.as_deref())?;
     let deposit = stake_deposit(
@@ -483,7 +573,6 @@ pub async fn deposit_stake(ctx: &Ctx, args: &DepositStake) -> Result<Report> {
         &withdrawer.pubkey(),
         &destination,
         &args.referrer.unwrap_or(destination),
-        authority.as_ref(),
         minimum,
         epoch,
     )?;
@@ -527,11 +616,13 @@ pub async fn deposit_all_stake(ctx: &Ctx, args: &DepositAllStake) -> Result<Repo
     let epoch = ctx.epoch().await?;
     pool.require_current(epoch)?;
     let withdrawer = signer_or_payer(ctx, args.withdraw_authority.as_deref())?;
-    let authority = args
-        .deposit_authority
-        .as_deref()
-        .map(crate::config::keypair)
-        .transpose()?;
+    let authority = funding_authority(
+        &pool,
+        args.deposit_authority.as_deref(),
+        custom_stake_deposit_authority(&pool),
+        "stake deposits",
+        "--deposit-authority",
+    )?;
     // Stake accounts whose withdrawer (bytes 44..76) is the signer.
     let found = ctx
         .program_accounts(
@@ -570,7 +661,6 @@ pub async fn deposit_all_stake(ctx: &Ctx, args: &DepositAllStake) -> Result<Repo
             &withdrawer.pubkey(),
             &destination,
             &destination,
-            authority.as_ref(),
             None,
             epoch,
         )?;
@@ -666,9 +756,15 @@ async fn withdrawal_sources(
 
 /// The most pool tokens whose stake withdrawal pays at most `capacity` lamports (the
 /// quote is monotonic in the tokens, so a bisection finds it).
-fn tokens_for_capacity(pool: &Pool, capacity: u64, most: u64, epoch: u64) -> u64 {
+fn tokens_for_capacity(
+    pool: &Pool,
+    quote: WithdrawalQuote,
+    capacity: u64,
+    most: u64,
+    epoch: u64,
+) -> u64 {
     let pays = |tokens: u64| {
-        quote::withdraw_stake(&pool.data, tokens, epoch)
+        quote(&pool.data, tokens, epoch)
             .map(|split| split.lamports)
             .unwrap_or(0)
     };
@@ -688,35 +784,25 @@ fn tokens_for_capacity(pool: &Pool, capacity: u64, most: u64, epoch: u64) -> u64
 }
 
 pub async fn withdraw_stake(ctx: &Ctx, args: &WithdrawStake) -> Result<Report> {
-    let pool_tokens = parse_amount(&args.amount)?;
-    if pool_tokens == 0 {
-        bail!("the amount must be more than zero");
-    }
-    let pool = Pool::load(ctx, &args.pool).await?;
-    let epoch = ctx.epoch().await?;
-    pool.require_current(epoch)?;
-    let source = args
-        .from_token_account
-        .unwrap_or_else(|| associated_account(&ctx.payer(), &pool));
-    let held = token_balance(ctx, &source).await?;
-    if held < pool_tokens {
-        bail!(
-            "insufficient pool tokens: {source} holds {}, the withdrawal is {}",
-            format_amount(held),
-            format_amount(pool_tokens)
-        );
-    }
-    let total = quote::withdraw_stake(&pool.data, pool_tokens, epoch).map_err(refused)?;
-    let minimum = optional_amount(args.minimum_lamports_out.as_deref())?;
-    if let Some(minimum) = minimum {
-        if total.lamports < minimum {
-            bail!(
-                "the withdrawal would pay {} SOL, less than --minimum-lamports-out {}",
-                format_amount(total.lamports),
-                format_amount(minimum)
-            );
-        }
-    }
+    let Withdrawal {
+        pool,
+        epoch,
+        source,
+        pool_tokens,
+        expected: total,
+        minimum,
+        quote,
+    } = withdrawal_start(
+        ctx,
+        &args.pool,
+        WithdrawalRequest {
+            amount: &args.amount,
+            from_token_account: args.from_token_account,
+            minimum_lamports_out: args.minimum_lamports_out.as_deref(),
+            quote: quote::withdraw_stake,
+        },
+    )
+    .await?;
     let sources = withdrawal_sources(ctx, &pool, args).await?;
     // Split the tokens over the sources, largest first.
     let mut parts = Vec::new();
@@ -725,7 +811,7 @@ pub async fn withdraw_stake(ctx: &Ctx, args: &WithdrawStake) -> Result<Report> {
         if left == 0 {
             break;
         }
-        let tokens = tokens_for_capacity(&pool, capacity, left, epoch);
+        let tokens = tokens_for_capacity(&pool, quote, capacity, left, epoch);
         if tokens > 0 {
             parts.push((stake, vote, tokens));
             left -= tokens;

@@ -367,6 +367,31 @@ impl Cluster {
         Run::from(output)
     }
 
+    /// Runs the CLI on a terminal (a pseudo-terminal from `script`, util-linux), where
+    /// progress is drawn as a bar; stdout and stderr both arrive in `stdout`.
+    pub fn cli_in_terminal(&self, keypair: &Path, args: &[&str]) -> Run {
+        let quote = |word: &str| format!("'{}'", word.replace('\'', r"'\''"));
+        let mut command = vec![
+            quote(env!("CARGO_BIN_EXE_p-stake-pool")),
+            "--url".into(),
+            quote(&self.rpc_url()),
+            "--keypair".into(),
+            quote(keypair.to_str().unwrap()),
+            "--program-id".into(),
+            quote(&self.program_id.to_string()),
+        ];
+        command.extend(args.iter().map(|arg| quote(arg)));
+        let output = Command::new("script")
+            .args(["-q", "-e", "-c", &command.join(" "), "/dev/null"])
+            .env("HOME", self.dir.path())
+            .env("TERM", "xterm")
+            .env_remove("P_STAKE_POOL_PROGRAM_ID")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("script (util-linux) runs");
+        Run::from(output)
+    }
+
     /// Starts the CLI in the background (for the keeper).
     pub fn spawn(&self, keypair: &Path, args: &[&str]) -> std::process::Child {
         Command::new(env!("CARGO_BIN_EXE_p-stake-pool"))
