@@ -282,8 +282,8 @@ pub fn find_ticket(
 
 /// `RequestUnstake`: burns `pool_tokens` from `burn_from` and splits their worth from
 /// `split_from` (chosen as for `WithdrawStake`) into `ticket_stake`, an uninitialized stake
-/// account (allocated, rent-exempt) the pool keeps until the claim; the ticket records what
-/// `owner` is owed. `rent_payer` signs and funds the ticket.
+/// account (allocated, rent-exempt, signing: a new keypair) the pool keeps until the claim;
+/// the ticket records what `owner` is owed. `rent_payer` signs and funds the ticket.
 #[allow(clippy::too_many_arguments)]
 pub fn request_unstake(
     pool: &PoolAccounts,
@@ -304,7 +304,7 @@ pub fn request_unstake(
             AccountMeta::new(pool.validator_list, false),
             AccountMeta::new_readonly(pool.withdraw_authority(), false),
             AccountMeta::new(*split_from, false),
-            AccountMeta::new(*ticket_stake, false),
+            AccountMeta::new(*ticket_stake, true),
             AccountMeta::new_readonly(*owner, false),
             AccountMeta::new_readonly(*user_transfer_authority, true),
             AccountMeta::new(*burn_from, false),

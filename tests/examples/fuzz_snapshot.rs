@@ -100,7 +100,13 @@ async fn main() {
             "first_normal_slot": schedule.first_normal_slot,
         },
         "stake_history": hex(&history),
-        "signers": live.keypairs.keys().map(|k| k.to_string()).collect::<BTreeSet<_>>(),
+        // The receiver is a fresh keypair of the user's: it may sign (a ticket's stake does).
+        "signers": live
+            .keypairs
+            .keys()
+            .chain([&receiver.pubkey()])
+            .map(|k| k.to_string())
+            .collect::<BTreeSet<_>>(),
         "hostile": live.hostile.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
         "templates": templates.iter().map(|t| json!({
             "name": t.name,

@@ -457,7 +457,7 @@ pub async fn live_pool() -> LivePool {
         5 * LAMPORTS_PER_SOL,
         0,
     );
-    env.send(&[request], &[&user]).await.unwrap();
+    env.send(&[request], &[&user, &ticket]).await.unwrap();
     // A stake to deposit, active by the next epoch, its authorities moved to the pool's.
     let deposit = Keypair::new();
     env.create_delegated_stake(&deposit, &vote, 5 * LAMPORTS_PER_SOL)
@@ -564,7 +564,8 @@ pub async fn live_pool() -> LivePool {
 }
 
 /// A fresh (allocated, rent-exempt) stake account for withdrawals and ticket requests to
-/// split into, and the templates for the pool as it is now, naming it.
+/// split into (a ticket's stake account signs its request), and the templates for the pool as
+/// it is now, naming it.
 pub async fn current_templates(env: &mut Env, keys: &LiveKeys) -> (Keypair, Vec<Template>) {
     let receiver = Keypair::new();
     env.create_owned_account(

@@ -125,16 +125,26 @@ pub const ROUTER_ID: Pubkey = Pubkey::from_str_const("Router11111111111111111111
 /// `start`, plus the example router built beside the pool (`p_stake_pool_router.so` in the
 /// same directory: the same SBPF version).
 pub async fn start_with_router() -> Env {
-    start_programs(&[], true).await
+    start_programs(&[], true, |_| {}).await
+}
+
+/// `start_with_router`, plus whatever `setup` adds to the bank before it starts (a test's own
+/// native program, say).
+pub async fn start_with_router_and(setup: impl FnOnce(&mut ProgramTest)) -> Env {
+    start_programs(&[], true, setup).await
 }
 
 /// `start`, plus programs from `tests/fixtures/` (file name, address) loaded by the
 /// non-upgradeable loader, as the Metaplex fixture is.
 pub async fn start_with_fixtures(fixtures: &[(&str, Pubkey)]) -> Env {
-    start_programs(fixtures, false).await
+    start_programs(fixtures, false, |_| {}).await
 }
 
-async fn start_programs(fixtures: &[(&str, Pubkey)], with_router: bool) -> Env {
+async fn start_programs(
+    fixtures: &[(&str, Pubkey)],
+    with_router: bool,
+    setup: impl FnOnce(&mut ProgramTest),
+) -> Env {
     let so = format!("{}/p_stake_pool.so", deploy_dir());
     assert!(
         std::path::Path::new(&so).exists(),
@@ -179,6 +189,7 @@ async fn start_programs(fixtures: &[(&str, Pubkey)], with_router: bool) -> Env {
             },
         );
     }
+    setup(&mut program_test);
     let ctx = program_test.start_with_context().await;
     Env {
         ctx,

@@ -362,9 +362,11 @@ async fn hostile_calls_through_the_router_are_refused_and_change_nothing() {
             InstructionError::Custom(StakePoolError::InvalidProgramAddress as u32),
         ),
         (
+            // The router's own check sees it first: the vault's token account is not of
+            // that mint (the pool would refuse it too, with `WrongPoolMint`).
             "spoofed mint (another pool's)",
             swap(9, other.pool_mint.pubkey()),
-            InstructionError::Custom(StakePoolError::WrongPoolMint as u32),
+            InstructionError::Custom(WRONG_VAULT_TOKEN_ACCOUNT),
         ),
         (
             "spoofed fee account (another pool's)",
@@ -492,7 +494,7 @@ async fn router_requests_and_claims_an_unstake_ticket_for_its_user() {
             AccountMeta::new(pool.validator_list.pubkey(), false),
             AccountMeta::new_readonly(pool.withdraw_authority, false),
             AccountMeta::new(pool.validator_stake(&vote), false),
-            AccountMeta::new(ticket_stake.pubkey(), false),
+            AccountMeta::new(ticket_stake.pubkey(), true),
             AccountMeta::new(ticket, false),
             AccountMeta::new(pool.manager_fee_account, false),
             AccountMeta::new(pool.pool_mint.pubkey(), false),
@@ -502,13 +504,15 @@ async fn router_requests_and_claims_an_unstake_ticket_for_its_user() {
             AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
         ],
     );
-    let measured = env.measure(std::slice::from_ref(&request), &[&user]).await;
+    let measured = env
+        .measure(std::slice::from_ref(&request), &[&user, &ticket_stake])
+        .await;
     assert_eq!(
         measured.return_data,
         Some((ROUTER_ID, quoted.lamports.to_le_bytes().to_vec()))
     );
     println!("router RequestUnstake: {} CU in all", measured.total);
-    env.send(&[request], &[&user]).await.unwrap();
+    env.send(&[request], &[&user, &ticket_stake]).await.unwrap();
     let recorded = env.account(&ticket).await.unwrap().data;
     let recorded = p_stake_pool_client::state::UnstakeTicket::load(&recorded).unwrap();
     assert_eq!(recorded.owner, user.pubkey());
@@ -541,4 +545,164 @@ async fn router_requests_and_claims_an_unstake_ticket_for_its_user() {
         before + quoted.lamports + rent
     );
     assert!(env.account(&ticket).await.is_none());
+}
+
+/// Where the fake pool program runs.
+const FAKE_POOL_PROGRAM: Pubkey = Pubkey::from_str_const("FakePoo1111111111111111111111111111111111111");
+/// The router's own error for a vault token account that is not the vault's.
+const WRONG_VAULT_TOKEN_ACCOUNT: u32 = 0x7204;
+
+/// Program X of the third review's finding: a thief posing as a pool program. Invoked with the
+/// accounts of a `DepositSol`, it moves every token of account 4 (the caller's token account)
+/// to account 5 (the "manager fee account": the attacker's) under the signature of account 3
+/// (`lamports_from`: the caller's vault, carried over from the caller's invocation), and
+/// answers with return data 1, as a pool that minted one token would.
+fn fake_pool_program(
+    _program_id: &Pubkey,
+    accounts: &[solana_account_info::AccountInfo],
+    _data: &[u8],
+) -> solana_program_error::ProgramResult {
+    let [_, _, _, signer, victim_tokens, loot, _, _, _, token_program, ..] = accounts else {
+        return Err(solana_program_error::ProgramError::NotEnoughAccountKeys);
+    };
+    let amount = {
+        let data = victim_tokens.data.borrow();
+        <spl_token_interface::state::Account as solana_sdk::program_pack::Pack>::unpack_from_slice(&data[..165])?.amount
+    };
+    let transfer = spl_token_interface::instruction::transfer(
+        token_program.key,
+        victim_tokens.key,
+        loot.key,
+        signer.key,
+        &[],
+        amount,
+    )?;
+    solana_cpi::invoke(
+        &transfer,
+        &[
+            victim_tokens.clone(),
+            loot.clone(),
+            signer.clone(),
+            token_program.clone(),
+        ],
+    )?;
+    solana_cpi::set_return_data(&1u64.to_le_bytes());
+    Ok(())
+}
+
+/// The third review's medium finding: the router trusted any program that owns the pool
+/// account. Program X, given the vault's signature, empties the vault's token account (shown
+/// first on the attacker's own signer, so the thief is real); the router, called with X as
+/// the pool program and an X-owned copy of the pool account, refuses before invoking anything
+/// (`WrongPoolProgram`) and nothing moves. A token program that is not SPL Token or
+/// Token-2022, and a vault token account that is not the vault's, are refused the same way.
+#[tokio::test]
+async fn a_fake_pool_program_never_gets_the_vaults_signature() {
+    use solana_program_test::processor;
+    let mut env = start_with_router_and(|program_test| {
+        program_test.prefer_bpf(false);
+        program_test.add_program(
+            "fake_pool_program",
+            FAKE_POOL_PROGRAM,
+            processor!(fake_pool_program),
+        );
+    })
+    .await;
+    let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
+    let router = router(&mut env, &pool).await;
+    let (user, user_tokens) = env.pool_user(&pool, 50 * LAMPORTS_PER_SOL).await;
+    // Deposits through the router leave the referral share in the vault: the loot.
+    let deposit = deposit_sol(
+        &pool,
+        &router,
+        &user.pubkey(),
+        &user_tokens,
+        10 * LAMPORTS_PER_SOL,
+        0,
+    );
+    env.send(&[deposit], &[&user]).await.unwrap();
+    let vault_holds = env.token_balance(&router.vault_tokens).await;
+    assert!(vault_holds > 0, "the vault holds referral fees");
+
+    // X is a working thief: whoever signs as account 3 loses account 4's tokens.
+    let attacker = env.funded_keypair(LAMPORTS_PER_SOL).await;
+    let loot = env
+        .create_token_account(&pool.pool_mint.pubkey(), &attacker.pubkey())
+        .await;
+    let user_holds = env.token_balance(&user_tokens).await;
+    let filler = |key: Pubkey| AccountMeta::new_readonly(key, false);
+    let direct = Instruction::new_with_bytes(
+        FAKE_POOL_PROGRAM,
+        &[],
+        vec![
+            filler(SYSTEM_PROGRAM),
+            filler(SYSTEM_PROGRAM),
+            filler(SYSTEM_PROGRAM),
+            AccountMeta::new_readonly(user.pubkey(), true),
+            AccountMeta::new(user_tokens, false),
+            AccountMeta::new(loot, false),
+            filler(SYSTEM_PROGRAM),
+            filler(SYSTEM_PROGRAM),
+            filler(SYSTEM_PROGRAM),
+            filler(pool.token_program),
+        ],
+    );
+    env.send(&[direct], &[&user]).await.unwrap();
+    assert_eq!(env.token_balance(&loot).await, user_holds);
+    assert_eq!(env.token_balance(&user_tokens).await, 0);
+
+    // A pool-shaped account owned by X: the pool's own bytes.
+    let fake_pool = Pubkey::new_unique();
+    let mut pool_account = env.account(&pool.stake_pool.pubkey()).await.unwrap();
+    pool_account.owner = FAKE_POOL_PROGRAM;
+    env.ctx.set_account(&fake_pool, &pool_account.into());
+
+    let attack = |pool_program: Pubkey, stake_pool: Pubkey| {
+        let mut instruction = deposit_sol(&pool, &router, &attacker.pubkey(), &loot, 1, 0);
+        instruction.accounts[4].pubkey = pool_program;
+        instruction.accounts[5].pubkey = stake_pool;
+        // X reads the "manager fee account" as where the loot goes.
+        instruction.accounts[8].pubkey = loot;
+        instruction
+    };
+    let mut watched = touched(&pool, &router, &[attacker.pubkey(), loot, fake_pool]);
+    watched.push(user_tokens);
+    let cases = [
+        ("X as the pool program, its own pool account", attack(FAKE_POOL_PROGRAM, fake_pool)),
+        ("X as the pool program, the real pool account", attack(FAKE_POOL_PROGRAM, pool.stake_pool.pubkey())),
+        ("the real pool program, X's pool account", attack(PROGRAM_ID, fake_pool)),
+    ];
+    for (name, instruction) in cases {
+        let before = env.snapshot(&watched).await;
+        let result = env.send(&[instruction], &[&attacker]).await;
+        assert_eq!(
+            instruction_error(result),
+            InstructionError::Custom(WRONG_POOL_PROGRAM),
+            "{name}"
+        );
+        assert_eq!(env.snapshot(&watched).await, before, "{name} changed an account");
+    }
+    assert_eq!(env.token_balance(&router.vault_tokens).await, vault_holds);
+
+    // The token program and the vault's token account are pinned too.
+    let honest = deposit_sol(&pool, &router, &attacker.pubkey(), &loot, LAMPORTS_PER_SOL, 0);
+    let swap = |index: usize, with: Pubkey| {
+        let mut instruction = honest.clone();
+        instruction.accounts[index].pubkey = with;
+        instruction
+    };
+    let cases = [
+        ("X as the token program", swap(11, FAKE_POOL_PROGRAM), InstructionError::IncorrectProgramId),
+        (
+            "the attacker's token account as the vault's",
+            swap(2, loot),
+            InstructionError::Custom(WRONG_VAULT_TOKEN_ACCOUNT),
+        ),
+    ];
+    for (name, instruction, expected) in cases {
+        let before = env.snapshot(&watched).await;
+        let result = env.send(&[instruction], &[&attacker]).await;
+        assert_eq!(instruction_error(result), expected, "{name}");
+        assert_eq!(env.snapshot(&watched).await, before, "{name} changed an account");
+    }
 }

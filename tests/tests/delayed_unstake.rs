@@ -79,13 +79,15 @@ async fn request_and_claim_across_epochs_with_rewards() {
         &payer.pubkey(),
         pool_tokens,
     );
-    let measured = env.measure(std::slice::from_ref(&ix), &[&user]).await;
+    let measured = env
+        .measure(std::slice::from_ref(&ix), &[&user, &stake])
+        .await;
     assert_eq!(
         measured.return_data,
         Some((PROGRAM_ID, quoted.lamports.to_le_bytes().to_vec()))
     );
     println!("RequestUnstake: {} CU", measured.total);
-    env.send(&[ix], &[&user]).await.unwrap();
+    env.send(&[ix], &[&user, &stake]).await.unwrap();
     let after = rate(&mut env, &pool).await;
     assert_eq!(after.0, before.0 - quoted.lamports);
     assert_eq!(after.1, before.1 - quoted.burnt);
@@ -209,7 +211,7 @@ async fn claims_that_are_not_the_owners_are_refused_and_change_nothing() {
             &payer.pubkey(),
             tokens,
         );
-        env.send(&[ix], &[&user]).await.unwrap();
+        env.send(&[ix], &[&user, &stake]).await.unwrap();
         stakes.push(stake.pubkey());
     }
     let other_stake = ticket_stake(&mut env).await;
@@ -223,7 +225,7 @@ async fn claims_that_are_not_the_owners_are_refused_and_change_nothing() {
         &payer.pubkey(),
         other_tokens,
     );
-    env.send(&[ix], &[&other.user]).await.unwrap();
+    env.send(&[ix], &[&other.user, &other_stake]).await.unwrap();
     env.next_epoch().await;
     update(&mut env, &pool).await;
     update(&mut env, &other.pool).await;
@@ -368,7 +370,7 @@ async fn request_served_by_the_reserve_is_claimable_at_once_when_validators_sit_
         &payer.pubkey(),
         tokens,
     );
-    env.send(&[ix], &[&user]).await.unwrap();
+    env.send(&[ix], &[&user, &stake]).await.unwrap();
     let before = env.lamports(&user.pubkey()).await;
     let claim = claim_unstake(
         &pool.accounts(),
@@ -414,10 +416,302 @@ async fn requests_below_a_stake_split_are_refused() {
         tokens,
     );
     assert_pool_error(
-        env.send(&[ix], &[&user]).await,
+        env.send(&[ix], &[&user, &stake]).await,
         spl_stake_pool::error::StakePoolError::WithdrawalTooSmall,
     );
     assert_eq!(env.snapshot(&watched).await, before);
+}
+
+/// The third review's second finding. With every validator at the minimum (so tickets are
+/// split from the reserve), a validator V is removed; once its stake P has cooled down, one
+/// transaction runs the crank (which merges P into the reserve, leaving an empty,
+/// uninitialized stake account at P's address), sends P its rent, and requests a ticket into
+/// P. A later crank would have absorbed P (Initialized, the pool's authorities) into the
+/// reserve as a reward while the ticket still paid out. The ticket's stake account must sign,
+/// which no pool PDA can: refused with `SignatureMissing`, nothing changed. The same
+/// transaction without the request succeeds (simulated), so the refusal is the request's.
+///
+/// On the Core BPF stake program this bank runs (5.1.0), the route was already closed one
+/// step later: a drained stake account keeps no data (after this merge, and after a
+/// whole-account `WithdrawStake`), so the split into P fails with `InvalidAccountData` — which
+/// is what the binary before the fix answers here. The signature requirement closes it
+/// whatever the stake program does with drained accounts.
+#[tokio::test]
+async fn a_ticket_at_a_pool_pda_is_refused() {
+    let mut env = start().await;
+    let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
+    let (user, user_tokens) = env.pool_user(&pool, 20 * LAMPORTS_PER_SOL).await;
+    let deposit = deposit_sol_instruction(
+        &pool,
+        &user.pubkey(),
+        &user_tokens,
+        &user_tokens,
+        10 * LAMPORTS_PER_SOL,
+    );
+    env.send(&[deposit], &[&user]).await.unwrap();
+    let mut votes = Vec::new();
+    for _ in 0..2 {
+        let vote = env.create_vote_account(0).await;
+        add_validator(&mut env, &pool, &vote).await;
+        votes.push(vote);
+    }
+    env.next_epoch().await;
+    update(&mut env, &pool).await;
+    let state = spl_pool_state(&mut env, &pool).await;
+    let remove = spl_stake_pool::instruction::remove_validator_from_pool_with_vote(
+        &pool.program_id,
+        &state,
+        &pool.stake_pool.pubkey(),
+        &votes[0],
+        None,
+        0,
+    );
+    env.send(&[remove], &[&pool.staker]).await.unwrap();
+    env.next_epoch().await;
+
+    // The epoch's crank without its cleanup (which would drop V's entry), then the refund.
+    let victim_stake = pool.validator_stake(&votes[0]);
+    let mut attack: Vec<Instruction> = full_update_instructions(&mut env, &pool)
+        .await
+        .into_iter()
+        .flatten()
+        .filter(|instruction| instruction.data.first() != Some(&8))
+        .collect();
+    let rent = env.rent_exempt(STAKE_ACCOUNT_LEN).await;
+    attack.push(solana_system_interface::instruction::transfer(
+        &env.payer().pubkey(),
+        &victim_stake,
+        rent,
+    ));
+    env.measure(&attack, &[]).await;
+
+    let payer = env.payer();
+    let mut ticket_into_pda = request(
+        &pool,
+        &pool.reserve_stake,
+        &victim_stake,
+        &user,
+        &user_tokens,
+        &payer.pubkey(),
+        env.token_balance(&user_tokens).await / 4,
+    );
+    // P cannot sign; the attacker's transaction names it as a plain account.
+    ticket_into_pda.accounts[4].is_signer = false;
+    attack.push(ticket_into_pda);
+    let mut watched = pool.state_addresses();
+    watched.extend([
+        victim_stake,
+        user_tokens,
+        ticket_address(&pool, &victim_stake),
+    ]);
+    let before = env.snapshot(&watched).await;
+    assert_pool_error(
+        env.send(&attack, &[&user]).await,
+        spl_stake_pool::error::StakePoolError::SignatureMissing,
+    );
+    assert_eq!(env.snapshot(&watched).await, before);
+}
+
+/// The other half of the second finding: an entry whose validator stake is gone (here emptied
+/// by a whole-account withdrawal: `ReadyForRemoval`) expects no account at its address. An
+/// Initialized stake account under the pool's authorities appearing there (only the pool
+/// itself could put one there; the test places it directly) is left alone by the crank,
+/// where the reference would merge it into the reserve and count it as a reward.
+#[tokio::test]
+async fn the_crank_leaves_an_account_at_a_removed_entrys_address_alone() {
+    let mut env = start().await;
+    let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
+    let (user, user_tokens) = env.pool_user(&pool, 20 * LAMPORTS_PER_SOL).await;
+    let deposit = deposit_sol_instruction(
+        &pool,
+        &user.pubkey(),
+        &user_tokens,
+        &user_tokens,
+        10 * LAMPORTS_PER_SOL,
+    );
+    env.send(&[deposit], &[&user]).await.unwrap();
+    let vote = env.create_vote_account(0).await;
+    add_validator(&mut env, &pool, &vote).await;
+    env.next_epoch().await;
+    update(&mut env, &pool).await;
+
+    let validator_stake = pool.validator_stake(&vote);
+    let whole = env.lamports(&validator_stake).await;
+    let state = spl_pool_state(&mut env, &pool).await;
+    let receiver = ticket_stake(&mut env).await;
+    let empty = spl_stake_pool::instruction::withdraw_stake(
+        &pool.program_id,
+        &pool.stake_pool.pubkey(),
+        &pool.validator_list.pubkey(),
+        &pool.withdraw_authority,
+        &validator_stake,
+        &receiver.pubkey(),
+        &user.pubkey(),
+        &user.pubkey(),
+        &user_tokens,
+        &pool.manager_fee_account,
+        &pool.pool_mint.pubkey(),
+        &pool.token_program,
+        pool_tokens_worth(&state, whole),
+    );
+    env.send(&[empty], &[&user]).await.unwrap();
+    let list = spl_validator_list(&mut env, &pool).await;
+    assert_eq!(
+        list.validators[0].status,
+        spl_stake_pool::state::StakeStatus::ReadyForRemoval.into()
+    );
+
+    // An Initialized stake account with the pool's authorities, placed at the entry's address.
+    let stray = env
+        .create_stake_account(
+            &pool.withdraw_authority,
+            &pool.withdraw_authority,
+            2 * LAMPORTS_PER_SOL,
+            Default::default(),
+        )
+        .await;
+    let account = env.account(&stray).await.unwrap();
+    env.ctx.set_account(&validator_stake, &account.into());
+
+    let before = env.snapshot(&[validator_stake, pool.reserve_stake]).await;
+    update(&mut env, &pool).await;
+    assert_eq!(
+        env.snapshot(&[validator_stake, pool.reserve_stake]).await,
+        before,
+        "the crank absorbed an account the entry does not expect"
+    );
+    // The update's cleanup then drops the entry, with nothing counted for it.
+    assert!(spl_validator_list(&mut env, &pool).await.validators.is_empty());
+    assert_pool_invariants(&mut env, &pool).await;
+}
+
+/// The third review's fifth finding: requests that would leave a ticket unclaimable for ever
+/// (the owner's SOL frozen) are refused, each with its error and nothing changed: a ticket
+/// stake account that does not sign, a rent payer that does not sign (the ticket PDA already
+/// funded, so no transfer would have needed the signature), the ticket or its stake account
+/// named as the owner or the rent payer, a ticket stake account funded below its rent.
+#[tokio::test]
+async fn requests_that_would_freeze_the_owners_sol_are_refused() {
+    let mut env = start().await;
+    let Staked {
+        pool,
+        vote,
+        user,
+        user_tokens,
+    } = staked_pool(&mut env, 50 * LAMPORTS_PER_SOL).await;
+    let payer = env.payer();
+    let stake = ticket_stake(&mut env).await;
+    let ticket = ticket_address(&pool, &stake.pubkey());
+    let tokens = env.token_balance(&user_tokens).await / 10;
+    let split_from = pool.validator_stake(&vote);
+    let honest = request(
+        &pool,
+        &split_from,
+        &stake.pubkey(),
+        &user,
+        &user_tokens,
+        &payer.pubkey(),
+        tokens,
+    );
+    // The ticket PDA is pre-funded: its creation then moves nothing from the rent payer.
+    let ticket_rent = env.rent_exempt(state::TICKET_LEN).await;
+    env.transfer(&ticket, ticket_rent).await;
+    let rent_payer = env.funded_keypair(LAMPORTS_PER_SOL).await;
+
+    let with = |index: usize, address: Pubkey, signs: bool| {
+        let mut instruction = honest.clone();
+        instruction.accounts[index].pubkey = address;
+        instruction.accounts[index].is_signer = signs;
+        instruction
+    };
+    let signature_missing = InstructionError::Custom(
+        spl_stake_pool::error::StakePoolError::SignatureMissing as u32,
+    );
+    let cases: Vec<(&str, Instruction, Vec<&Keypair>, InstructionError)> = vec![
+        (
+            "ticket stake account not signing",
+            with(4, stake.pubkey(), false),
+            vec![&user],
+            signature_missing.clone(),
+        ),
+        (
+            "rent payer not signing (ticket pre-funded)",
+            with(14, rent_payer.pubkey(), false),
+            vec![&user, &stake],
+            signature_missing,
+        ),
+        (
+            "the ticket stake account as the rent payer",
+            with(14, stake.pubkey(), true),
+            vec![&user, &stake],
+            InstructionError::Custom(WRONG_OWNER),
+        ),
+        (
+            "the ticket as the owner",
+            with(5, ticket, false),
+            vec![&user, &stake],
+            InstructionError::Custom(WRONG_OWNER),
+        ),
+        (
+            "the ticket stake account as the owner",
+            with(5, stake.pubkey(), false),
+            vec![&user, &stake],
+            InstructionError::Custom(WRONG_OWNER),
+        ),
+    ];
+    let mut watched = pool.state_addresses();
+    watched.extend([
+        stake.pubkey(),
+        ticket,
+        user_tokens,
+        user.pubkey(),
+        rent_payer.pubkey(),
+    ]);
+    for (name, instruction, signers, expected) in cases {
+        let before = env.snapshot(&watched).await;
+        let result = env.send(&[instruction], &signers).await;
+        assert_eq!(instruction_error(result), expected, "{name}");
+        assert_eq!(
+            env.snapshot(&watched).await,
+            before,
+            "{name} changed an account"
+        );
+    }
+
+    // Funded below its rent, in the same transaction as the request (an account below rent
+    // cannot exist on its own): the claim's last withdrawal could never close it.
+    let underfunded = env.new_keypair();
+    let rent = env.rent_exempt(STAKE_ACCOUNT_LEN).await;
+    let create = solana_system_interface::instruction::create_account(
+        &payer.pubkey(),
+        &underfunded.pubkey(),
+        rent / 2,
+        STAKE_ACCOUNT_LEN as u64,
+        &solana_stake_interface::program::id(),
+    );
+    let into_underfunded = request(
+        &pool,
+        &split_from,
+        &underfunded.pubkey(),
+        &user,
+        &user_tokens,
+        &payer.pubkey(),
+        tokens,
+    );
+    let before = env.snapshot(&watched).await;
+    assert_eq!(
+        instruction_error(
+            env.send(&[create, into_underfunded], &[&user, &underfunded])
+                .await
+        ),
+        InstructionError::AccountNotRentExempt
+    );
+    assert_eq!(env.snapshot(&watched).await, before);
+    assert!(env.account(&underfunded.pubkey()).await.is_none());
+
+    // The honest request, with the pre-funded ticket, still works.
+    env.send(&[honest], &[&user, &stake]).await.unwrap();
+    assert!(env.account(&ticket).await.is_some());
 }
 
 /// One step of a random history with tickets.
@@ -564,7 +858,7 @@ async fn history(steps: &[Step]) {
                         &payer.pubkey(),
                         amount,
                     );
-                    if env.send(&[ix], &[keypair]).await.is_ok() {
+                    if env.send(&[ix], &[keypair, &stake]).await.is_ok() {
                         let data = env
                             .account(&ticket_address(&pool, &stake.pubkey()))
                             .await

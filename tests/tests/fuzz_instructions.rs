@@ -125,7 +125,7 @@ async fn random_instructions_never_abort_or_break_the_pool() {
 
     let mut live = live_pool().await;
     let (pool, vote) = (&live.keys.pool, live.keys.vote);
-    let (hostile, watched, keypairs) = (
+    let (hostile, watched, mut keypairs) = (
         live.hostile.clone(),
         live.watched.clone(),
         std::mem::take(&mut live.keypairs),
@@ -143,7 +143,9 @@ async fn random_instructions_never_abort_or_break_the_pool() {
                 }
             }
         }
-        let (_receiver, templates) = current_templates(&mut live.env, &live.keys).await;
+        let (receiver, templates) = current_templates(&mut live.env, &live.keys).await;
+        // The receiver is a fresh keypair of the user's: it may sign (a ticket's stake does).
+        keypairs.insert(receiver.pubkey(), receiver);
         let template = rng.choose(&templates);
         let mut instruction = template.instruction.clone();
         instruction.data = mutate_data(&mut rng, &instruction.data);

@@ -102,12 +102,101 @@ async fn undelegated_stake_into_activating_validator_is_refused() {
     assert_pool_invariants(&mut env, &twin.ours).await;
 }
 
+/// The third review's third finding: a source whose deactivation has begun is inactive to the
+/// stake program too — delegated and deactivated in the same epoch, or fully deactivated — and
+/// merging it into a validator stake that is still activating delegates every lamport. The
+/// reference credits all of it as fee-free stake; here both are refused (`WrongStakeStake`)
+/// with nothing changed.
+#[tokio::test]
+async fn deactivated_stake_into_activating_validator_is_refused() {
+    let mut env = start().await;
+    let config = PoolConfig {
+        reserve_extra: 10 * LAMPORTS_PER_SOL,
+        ..PoolConfig::default()
+    };
+    let mut twin = Twin::create(&mut env, &config).await;
+    let bob = twin.add_user(&mut env, LAMPORTS_PER_SOL).await;
+    for fee in [
+        FeeType::StakeDeposit(Fee::default()),
+        FeeType::SolDeposit(Fee {
+            denominator: 10,
+            numerator: 1,
+        }),
+    ] {
+        twin.set_fee(&mut env, fee).await.unwrap();
+    }
+    let vote = env.create_vote_account(0).await;
+    let payer = env.payer().pubkey();
+    let deactivate = |stake: &Pubkey| {
+        solana_stake_interface::instruction::deactivate_stake(stake, &payer)
+    };
+    // Fully deactivated: delegated one epoch, deactivated the next, cooled down by the third.
+    let mut cooled = Vec::new();
+    for _ in 0..2 {
+        let stake = solana_sdk::signature::Keypair::new();
+        env.create_delegated_stake(&stake, &vote, 5 * LAMPORTS_PER_SOL)
+            .await;
+        cooled.push(stake.pubkey());
+    }
+    env.next_epoch().await;
+    for stake in &cooled {
+        env.send(&[deactivate(stake)], &[]).await.unwrap();
+    }
+    env.next_epoch().await;
+    twin.update(&mut env).await;
+    // Added now: the validator stake is still activating.
+    twin.add_validator(&mut env, &vote).await.unwrap();
+    // Delegated and deactivated in this same epoch.
+    let mut same_epoch = Vec::new();
+    for _ in 0..2 {
+        let stake = solana_sdk::signature::Keypair::new();
+        env.create_delegated_stake(&stake, &vote, 5 * LAMPORTS_PER_SOL)
+            .await;
+        env.send(&[deactivate(&stake.pubkey())], &[]).await.unwrap();
+        same_epoch.push(stake.pubkey());
+    }
+
+    for (case, stakes) in [("fully deactivated", &cooled), ("same epoch", &same_epoch)] {
+        for (side, stake) in [Side::Ours, Side::Reference].into_iter().zip(stakes.iter()) {
+            let pool = twin.pool(side);
+            let tokens = twin.users[bob].account(side);
+            let mut watched = pool.state_addresses();
+            watched.extend([*stake, tokens, pool.validator_stake(&vote)]);
+            let before = env.snapshot(&watched).await;
+            let tokens_before = env.token_balance(&tokens).await;
+            let all_lamports = env.lamports(stake).await;
+            let result = env
+                .send(&deposit_stake(pool, &payer, stake, &vote, &tokens), &[])
+                .await;
+            if side == Side::Ours {
+                assert_eq!(
+                    instruction_error(result),
+                    InstructionError::Custom(StakePoolError::WrongStakeStake as u32),
+                    "{case}"
+                );
+                assert_eq!(env.snapshot(&watched).await, before, "{case}");
+            } else {
+                // The reference's weakness: every lamport counted as fee-free stake.
+                result.unwrap();
+                assert_eq!(
+                    env.token_balance(&tokens).await - tokens_before,
+                    all_lamports,
+                    "{case}"
+                );
+            }
+        }
+    }
+    assert_pool_invariants(&mut env, &twin.ours).await;
+}
+
 /// Share-price inflation of a nearly empty pool: a 1-lamport first deposit, a donation to
 /// the reserve and the permissionless update make one pool token worth the donation; the next
-/// depositor would lose up to half of what they deposit. The reference lets it happen; here
-/// the victim's deposit is refused (`DepositTooSmall`, the rounding loss exceeds 0.01%) and a
-/// deposit that loses nothing still goes through. Pools created the way the reference CLI
-/// creates them (reserve at exactly its rent-exempt minimum) are what every other suite uses.
+/// depositor would lose up to half of what they deposit. The reference lets it happen. Here
+/// the update never lets a token be worth more than `MAX_LAMPORTS_PER_POOL_TOKEN` lamports:
+/// what the tokens cannot represent is minted to the manager at that rate, so the attacker
+/// loses the donation, and every later deposit — large or small — is accepted and loses less
+/// than that many lamports to rounding. Pools created the way the reference CLI creates them
+/// (reserve at exactly its rent-exempt minimum) are what every other suite uses.
 #[tokio::test]
 async fn share_price_inflation_of_an_empty_pool_fails() {
     let mut env = start().await;
@@ -120,24 +209,34 @@ async fn share_price_inflation_of_an_empty_pool_fails() {
     };
     let (ours, reference) = create_pool_pair(&mut env, &config).await;
     let donation = 10 * LAMPORTS_PER_SOL;
-    let mut attackers = Vec::new();
     for pool in [&ours, &reference] {
         let (attacker, tokens) = env.pool_user(pool, 20 * LAMPORTS_PER_SOL).await;
         let first = deposit_sol_instruction(pool, &attacker.pubkey(), &tokens, &tokens, 1);
         env.send(&[first], &[&attacker]).await.unwrap();
         assert_eq!(env.token_balance(&tokens).await, 1);
         env.transfer(&pool.reserve_stake, donation).await;
-        attackers.push((attacker, tokens));
     }
     env.next_epoch().await;
     for pool in [&ours, &reference] {
         env.send(&update_instructions(pool), &[]).await.unwrap();
-        let state = spl_pool_state(&mut env, pool).await;
-        assert_eq!(
-            (state.total_lamports, state.pool_token_supply),
-            (donation + 1, 1)
-        );
     }
+    // Reference: one token is worth the whole donation.
+    let state = spl_pool_state(&mut env, &reference).await;
+    assert_eq!((state.total_lamports, state.pool_token_supply), (donation + 1, 1));
+    // Here: the manager holds what the attacker's token cannot be worth.
+    let max = p_stake_pool_interface::math::MAX_LAMPORTS_PER_POOL_TOKEN;
+    let state = spl_pool_state(&mut env, &ours).await;
+    let representable = (donation + 1).div_ceil(max);
+    assert_eq!(
+        (state.total_lamports, state.pool_token_supply),
+        (donation + 1, representable)
+    );
+    assert_eq!(
+        env.token_balance(&ours.manager_fee_account).await,
+        representable - 1
+    );
+    assert!(state.calc_lamports_withdraw_amount(1).unwrap() <= max);
+    assert_pool_invariants(&mut env, &ours).await;
 
     let victim_deposit = 15 * LAMPORTS_PER_SOL;
     // Reference: the victim gets one token, worth half of the pool.
@@ -158,42 +257,86 @@ async fn share_price_inflation_of_an_empty_pool_fails() {
         "the reference's victim loses"
     );
 
-    // Here: refused, nothing changed.
+    // Here: deposits of any size go through at the quote and lose less than `max` lamports.
     let (victim, victim_tokens) = env.pool_user(&ours, 40 * LAMPORTS_PER_SOL).await;
-    let mut watched = ours.state_addresses();
-    watched.extend([victim.pubkey(), victim_tokens]);
-    let before = env.snapshot(&watched).await;
+    for lamports in [victim_deposit, LAMPORTS_PER_SOL / 1_000, 123_457] {
+        let data = env.account(&ours.stake_pool.pubkey()).await.unwrap().data;
+        let epoch = env.epoch().await;
+        let quoted = p_stake_pool_client::quote::deposit_sol(&data, lamports, epoch).unwrap();
+        let before = env.token_balance(&victim_tokens).await;
+        let deposit = deposit_sol_instruction(
+            &ours,
+            &victim.pubkey(),
+            &victim_tokens,
+            &victim_tokens,
+            lamports,
+        );
+        env.send(&[deposit], &[&victim]).await.unwrap();
+        let minted = env.token_balance(&victim_tokens).await - before;
+        assert_eq!(minted, quoted.user);
+        let state = spl_pool_state(&mut env, &ours).await;
+        let worth = state.calc_lamports_withdraw_amount(minted).unwrap();
+        assert!(lamports - worth < max, "{lamports}: lost {}", lamports - worth);
+    }
+    assert_pool_invariants(&mut env, &ours).await;
+}
+
+/// The same inflation by burning instead of donating: a holder of a nearly empty pool burns
+/// all but one of their tokens directly through the token program (no pool instruction
+/// involved), and the update re-reads the mint's supply. Here the update mints the manager
+/// what the last token cannot be worth, so the rate stays at most `MAX_LAMPORTS_PER_POOL_TOKEN`
+/// and the next deposit is accepted.
+#[tokio::test]
+async fn share_price_inflation_by_burning_tokens_fails() {
+    let mut env = start().await;
+    let config = PoolConfig {
+        epoch_fee: no_fee(),
+        withdrawal_fee: no_fee(),
+        deposit_fee: no_fee(),
+        referral_fee: 0,
+        ..PoolConfig::default()
+    };
+    let pool = create_pool(&mut env, PROGRAM_ID, &config).await;
+    let (attacker, tokens) = env.pool_user(&pool, 20 * LAMPORTS_PER_SOL).await;
     let deposit = deposit_sol_instruction(
-        &ours,
-        &victim.pubkey(),
-        &victim_tokens,
-        &victim_tokens,
-        victim_deposit,
+        &pool,
+        &attacker.pubkey(),
+        &tokens,
+        &tokens,
+        10 * LAMPORTS_PER_SOL,
     );
-    assert_pool_error(
-        env.send(&[deposit], &[&victim]).await,
-        StakePoolError::DepositTooSmall,
-    );
-    assert_eq!(env.snapshot(&watched).await, before);
-    // The quote says the same before anything is sent.
-    let data = env.account(&ours.stake_pool.pubkey()).await.unwrap().data;
-    let epoch = env.epoch().await;
+    env.send(&[deposit], &[&attacker]).await.unwrap();
+    let burn = spl_token_interface::instruction::burn(
+        &pool.token_program,
+        &tokens,
+        &pool.pool_mint.pubkey(),
+        &attacker.pubkey(),
+        &[],
+        10 * LAMPORTS_PER_SOL - 1,
+    )
+    .unwrap();
+    env.send(&[burn], &[&attacker]).await.unwrap();
+    env.send(&update_instructions(&pool), &[]).await.unwrap();
+    let max = p_stake_pool_interface::math::MAX_LAMPORTS_PER_POOL_TOKEN;
+    let state = spl_pool_state(&mut env, &pool).await;
     assert_eq!(
-        p_stake_pool_client::quote::deposit_sol(&data, victim_deposit, epoch),
-        Err(p_stake_pool_client::StakePoolError::DepositTooSmall.into())
+        state.pool_token_supply,
+        (10 * LAMPORTS_PER_SOL).div_ceil(max)
     );
-    // A deposit the rate divides exactly loses nothing and is accepted.
-    let exact = 2 * (donation + 1);
+    assert!(state.calc_lamports_withdraw_amount(1).unwrap() <= max);
+    assert_pool_invariants(&mut env, &pool).await;
+    let (victim, victim_tokens) = env.pool_user(&pool, 2 * LAMPORTS_PER_SOL).await;
     let deposit = deposit_sol_instruction(
-        &ours,
+        &pool,
         &victim.pubkey(),
         &victim_tokens,
         &victim_tokens,
-        exact,
+        LAMPORTS_PER_SOL,
     );
     env.send(&[deposit], &[&victim]).await.unwrap();
-    assert_eq!(env.token_balance(&victim_tokens).await, 2);
-    assert_pool_invariants(&mut env, &ours).await;
+    let minted = env.token_balance(&victim_tokens).await;
+    let state = spl_pool_state(&mut env, &pool).await;
+    assert!(LAMPORTS_PER_SOL - state.calc_lamports_withdraw_amount(minted).unwrap() < max);
 }
 
 /// `RemoveValidatorFromPool` naming a stake account that is not delegated fails with the

@@ -344,7 +344,7 @@ describe('every instruction through the IDL-generated client', () => {
         getCreateStakeAccountInstruction({ payer: user, newAccount: ticketStake, rentExemption: chain.rent(200n) }),
         getRequestUnstakeInstruction(
           {
-            ...poolKeys(), validatorList: pool.validatorList, stakeToSplit: await validatorStake(votes[1]!), ticketStake: ticketStake.address,
+            ...poolKeys(), validatorList: pool.validatorList, stakeToSplit: await validatorStake(votes[1]!), ticketStake,
             owner: user.address, userTransferAuthority: user, poolTokensFrom: userTokens, ticket, rentPayer: user,
             poolTokens: 2n * SOL, minimumLamportsOut: 0n,
           },

@@ -4,10 +4,12 @@
 //! return data: pool tokens minted to `destination` for deposits, lamports for withdrawals.
 //!
 //! A vault program depositing its own SOL (a PDA `["vault"]` of the caller) and checking the
-//! result against the quote before it trusts it:
+//! result against the quote before it trusts it. It pins the programs it lends its vault's
+//! signature to: a caller-named "pool program" would get that signature and could move
+//! everything the vault holds (any program can own an account shaped like a pool).
 //!
 //! ```no_run
-//! use p_stake_pool_interface::{cpi::DepositSol, quote};
+//! use p_stake_pool_interface::{cpi::DepositSol, ids, quote};
 //! use pinocchio::{
 //!     cpi::{Seed, Signer},
 //!     error::ProgramError,
@@ -24,6 +26,13 @@
 //!     else {
 //!         return Err(ProgramError::NotEnoughAccountKeys);
 //!     };
+//!     // Pinned, never taken from the caller: the pool deployment this program trusts, and
+//!     // the pool account must be that program's (the pool checks the rest).
+//!     if pool_program.address() != &ids::P_STAKE_POOL_PROGRAM
+//!         || !stake_pool.owned_by(&ids::P_STAKE_POOL_PROGRAM)
+//!     {
+//!         return Err(ProgramError::IncorrectProgramId);
+//!     }
 //!     // The quote reads the pool account with the program's own formulas and checks.
 //!     let quoted = quote::deposit_sol(&stake_pool.try_borrow()?, lamports, Clock::get()?.epoch)?;
 //!     let bump = [vault_bump];
@@ -435,8 +444,10 @@ fn with_view<'a, const N: usize, const M: usize>(
 }
 
 /// `RequestUnstake`: burns `pool_tokens` and splits their worth into `ticket_stake` (an
-/// uninitialized stake account), writing the ticket PDA `ticket` (`["ticket", stake_pool,
-/// ticket_stake]`) for `owner`; `rent_payer` signs and funds it. Returns the lamports owed.
+/// uninitialized stake account funded with its rent, which signs: a new keypair of the
+/// transaction, or the caller's own PDA through `signers`), writing the ticket PDA `ticket`
+/// (`["ticket", stake_pool, ticket_stake]`) for `owner`; `rent_payer` signs and funds it.
+/// Returns the lamports owed.
 pub struct RequestUnstake<'a> {
     pub program_id: &'a Address,
     pub stake_pool: &'a AccountView,
@@ -469,7 +480,7 @@ impl RequestUnstake<'_> {
             InstructionAccount::writable(self.validator_list.address()),
             InstructionAccount::readonly(self.withdraw_authority.address()),
             InstructionAccount::writable(self.split_from.address()),
-            InstructionAccount::writable(self.ticket_stake.address()),
+            InstructionAccount::writable_signer(self.ticket_stake.address()),
             InstructionAccount::readonly(self.owner.address()),
             InstructionAccount::readonly_signer(self.user_transfer_authority.address()),
             InstructionAccount::writable(self.burn_from.address()),

@@ -46,6 +46,15 @@ pub const MPL_TOKEN_METADATA_PROGRAM: Address = Address::new_from_array([
     26, 160, 253, 181, 73, 182, 209, 188, 3, 248, 41, 70,
 ]);
 
+/// `3RhSDGkhgg6rqD1ccgEKfnYPb7pXhvCyWyGTFhhKxvvw`: where this project deploys the pool program
+/// (`Anchor.toml`, the test banks). The program itself runs at whatever address it is deployed
+/// to; a program that calls it pins the deployment it trusts — this one, or its own — and
+/// never a program id its caller names (see the `cpi` module).
+pub const P_STAKE_POOL_PROGRAM: Address = Address::new_from_array([
+    36, 11, 8, 108, 229, 255, 16, 113, 10, 70, 112, 60, 151, 123, 184, 185, 213, 222, 248, 130,
+    184, 96, 169, 40, 140, 133, 226, 44, 171, 117, 228, 100,
+]);
+
 /// Pools may issue their token through SPL Token or Token-2022, nothing else.
 #[inline(always)]
 pub fn is_supported_token_program(program_id: &Address) -> bool {
@@ -93,6 +102,10 @@ mod tests {
                 "SysvarEpochRewards1111111111111111111111111",
             ),
             (RENT_SYSVAR, "SysvarRent111111111111111111111111111111111"),
+            (
+                P_STAKE_POOL_PROGRAM,
+                "3RhSDGkhgg6rqD1ccgEKfnYPb7pXhvCyWyGTFhhKxvvw",
+            ),
             (
                 MPL_TOKEN_METADATA_PROGRAM,
                 "metaqbxxUerdq28cj1RbAWkYQm3ybzjb6a8bt518x1s",

@@ -262,6 +262,34 @@ pub fn lamports_per_pool_token(total_lamports: u64, pool_token_supply: u64) -> O
     mul_div_ceil(total_lamports, 1, pool_token_supply)
 }
 
+/// The most lamports one pool token (its smallest unit) may be worth after an update. An
+/// honest pool starts at one lamport per token and grows with staking rewards (a few percent a
+/// year), so it never comes near; only a nearly empty pool can, when a donation to its reserve
+/// or a burn of its tokens is counted by the permissionless update (share-price inflation).
+/// Below this rate a deposit loses less than this many lamports to rounding, within
+/// [`DEPOSIT_ROUNDING_ALLOWANCE`], so no deposit is refused or robbed by such an inflation.
+pub const MAX_LAMPORTS_PER_POOL_TOKEN: u64 = 1_000;
+
+/// Pool tokens the update mints to the manager when the pool holds more than its tokens can
+/// be worth at [`MAX_LAMPORTS_PER_POOL_TOKEN`]: ceil(total / max) - supply, or 0. It extends
+/// the reference's rule for a pool without tokens (the manager takes the reward 1:1, see
+/// [`epoch_fee_pool_tokens`]) to a pool with too few: value no holder's tokens can represent
+/// goes to the manager instead of inflating a token beyond what deposits can be priced in.
+#[inline]
+pub fn excess_value_pool_tokens(total_lamports: u64, pool_token_supply: u64) -> Option<u64> {
+    let representable = mul_div_ceil(total_lamports, 1, MAX_LAMPORTS_PER_POOL_TOKEN)?;
+    Some(representable.saturating_sub(pool_token_supply))
+}
+
+/// The most lamports a pool with `pool_token_supply` tokens may count:
+/// min(total, supply * [`MAX_LAMPORTS_PER_POOL_TOKEN`]). Used when the excess cannot be
+/// minted (the manager's fee account cannot receive): the rest stays uncounted in the pool's
+/// accounts until an update can mint for it.
+#[inline]
+pub fn countable_lamports(total_lamports: u64, pool_token_supply: u64) -> u64 {
+    total_lamports.min(pool_token_supply.saturating_mul(MAX_LAMPORTS_PER_POOL_TOKEN))
+}
+
 /// Pool tokens minted to the manager for an epoch's rewards.
 ///
 /// `reward_lamports` is the growth of the pool over the epoch and `new_total_lamports` the

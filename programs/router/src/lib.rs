@@ -25,8 +25,8 @@
 //!
 //! - `3 RequestUnstake { pool_tokens }`: `[ws] user, [] vault, [w] vault_pool_tokens,
 //!   [w] user_pool_tokens, [] pool_program, [w] stake_pool, [w] validator_list,
-//!   [] withdraw_authority, [w] split_from, [w] ticket_stake (uninitialized), [w] ticket,
-//!   [w] manager_fee_account, [w] pool_mint, [] clock, [] token_program, [] stake_program,
+//!   [] withdraw_authority, [w] split_from, [ws] ticket_stake (uninitialized, a new
+//!   keypair), [w] ticket, [w] manager_fee_account, [w] pool_mint, [] clock, [] token_program, [] stake_program,
 //!   [] system_program`: the user's tokens leave through the vault as a delayed-unstake ticket
 //!   owned by the user (who pays its rent).
 //! - `4 ClaimUnstake`: `[w] user, [] pool_program, [w] ticket, [w] ticket_stake,
@@ -35,6 +35,13 @@
 //!
 //! The vault is the router's PDA `["vault"]`; `vault_pool_tokens` is a token account of the
 //! pool mint owned by it. Each call sets its return data to the amount it forwarded.
+//!
+//! What the router pins, because it lends the vault's signature to the programs it invokes:
+//! the pool program (`ids::P_STAKE_POOL_PROGRAM`, the deployment it trusts: a program named
+//! by the caller could take the vault's signature and empty its token account), the token
+//! programs (SPL Token or Token-2022), the system and stake programs, and the vault's token
+//! account (the pinned token program's account of the pool's mint, owned by the vault). The
+//! pool checks everything else against the pool account it owns.
 #![no_std]
 
 use p_stake_pool_interface::{cpi as pool, ids, quote};
@@ -64,8 +71,11 @@ pub enum RouterError {
     QuoteMismatch = 0x7201,
     /// The amount is below the user's minimum.
     BelowMinimum = 0x7202,
-    /// The pool account is not owned by the program passed as the pool.
+    /// The pool program is not the deployment the router trusts, or the pool account is not
+    /// that program's.
     WrongPoolProgram = 0x7203,
+    /// The vault's token account is not a token account of the pool's mint owned by the vault.
+    WrongVaultTokenAccount = 0x7204,
 }
 
 impl From<RouterError> for ProgramError {
@@ -135,11 +145,39 @@ fn vault_bump(program_id: &Address, vault: &AccountView) -> Result<u8, ProgramEr
     Ok(bump)
 }
 
-/// The pool account must belong to the program the router is about to invoke: a quote read
-/// from an account of another owner would be a quote of nothing.
+/// The pool program must be the pinned deployment, and the pool account that program's. Any
+/// program can own an account shaped like a pool: a caller-named "pool program" would receive
+/// the vault's signature with the invocation and could spend everything the vault holds.
 fn check_pool(pool_program: &AccountView, stake_pool: &AccountView) -> ProgramResult {
-    if !stake_pool.owned_by(pool_program.address()) {
+    if pool_program.address() != &ids::P_STAKE_POOL_PROGRAM
+        || !stake_pool.owned_by(&ids::P_STAKE_POOL_PROGRAM)
+    {
         return Err(RouterError::WrongPoolProgram.into());
+    }
+    Ok(())
+}
+
+/// The token program must be SPL Token or Token-2022 (the router signs token transfers for
+/// its vault and its users through it), and `vault_pool_tokens` that program's token account
+/// of `pool_mint`, owned by the vault (mint at bytes 0..32, owner at 32..64 in both programs).
+fn check_vault_tokens(
+    token_program: &AccountView,
+    vault_pool_tokens: &AccountView,
+    vault: &AccountView,
+    pool_mint: &AccountView,
+) -> ProgramResult {
+    if !ids::is_supported_token_program(token_program.address()) {
+        return Err(ProgramError::IncorrectProgramId);
+    }
+    if !vault_pool_tokens.owned_by(token_program.address()) {
+        return Err(RouterError::WrongVaultTokenAccount.into());
+    }
+    let data = vault_pool_tokens.try_borrow()?;
+    let (Some(mint), Some(owner)) = (data.get(..32), data.get(32..64)) else {
+        return Err(RouterError::WrongVaultTokenAccount.into());
+    };
+    if mint != pool_mint.address().as_ref() || owner != vault.address().as_ref() {
+        return Err(RouterError::WrongVaultTokenAccount.into());
     }
     Ok(())
 }
@@ -198,6 +236,7 @@ fn deposit_sol(call: &Call) -> ProgramResult {
     let bump = [vault_bump(call.program_id, vault)?];
     let seeds = [Seed::from(VAULT_SEED), Seed::from(&bump)];
     check_pool(pool_program, stake_pool)?;
+    check_vault_tokens(token_program, vault_pool_tokens, vault, pool_mint)?;
     if system_program.address() != &ids::SYSTEM_PROGRAM {
         return Err(ProgramError::IncorrectProgramId);
     }
@@ -261,6 +300,7 @@ fn withdraw_sol(call: &Call) -> ProgramResult {
     let bump = [vault_bump(call.program_id, vault)?];
     let seeds = [Seed::from(VAULT_SEED), Seed::from(&bump)];
     check_pool(pool_program, stake_pool)?;
+    check_vault_tokens(token_program, vault_pool_tokens, vault, pool_mint)?;
 
     // The user hands the tokens to the vault (the user's signature authorizes it)...
     TokenTransfer {
@@ -350,6 +390,7 @@ fn deposit_stake(call: &Call) -> ProgramResult {
     let bump = [vault_bump(call.program_id, vault)?];
     let seeds = [Seed::from(VAULT_SEED), Seed::from(&bump)];
     check_pool(pool_program, stake_pool)?;
+    check_vault_tokens(token_program, vault_pool_tokens, vault, pool_mint)?;
     if stake_program.address() != &ids::STAKE_PROGRAM {
         return Err(ProgramError::IncorrectProgramId);
     }
@@ -433,6 +474,7 @@ fn request_unstake(call: &Call) -> ProgramResult {
     let bump = [vault_bump(call.program_id, vault)?];
     let seeds = [Seed::from(VAULT_SEED), Seed::from(&bump)];
     check_pool(pool_program, stake_pool)?;
+    check_vault_tokens(token_program, vault_pool_tokens, vault, pool_mint)?;
 
     // The user's tokens move to the vault (the user signs), which requests the unstake with
     // the user as the ticket's owner and rent payer.

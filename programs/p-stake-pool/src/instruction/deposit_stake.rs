@@ -145,14 +145,19 @@ pub fn process(
         (vote, delegation.stake())
     };
     let lamports_before = validator_stake.lamports();
-    // Only a delegated source is accepted (the reference is weaker here): a merely
-    // initialized one merged into a validator stake that is still activating would have every
-    // lamport counted as stake without ever having been staked, dodging the SOL deposit fee
-    // and the SOL deposit authority.
+    // Only a source that is delegated and not deactivating is accepted (the reference is
+    // weaker here). The stake program treats a merely initialized source, and a delegated one
+    // whose deactivation has begun — delegated and deactivated in the same epoch, or fully
+    // deactivated — as inactive, and merging an inactive source into a validator stake that
+    // is still activating delegates every one of its lamports: loose SOL would be minted at
+    // the stake deposit fee, dodging the SOL deposit fee and the SOL deposit authority.
     {
         let data = user_stake.try_borrow()?;
-        if StakeAccount::load(&data)?.delegation().is_none() {
-            log("Only a delegated stake account can be deposited as stake");
+        let staked = StakeAccount::load(&data)?
+            .delegation()
+            .is_some_and(|delegation| delegation.deactivation_epoch() == u64::MAX);
+        if !staked {
+            log("Only a delegated stake account that is not deactivating can be deposited");
             return Err(StakePoolError::WrongStakeStake.into());
         }
     }

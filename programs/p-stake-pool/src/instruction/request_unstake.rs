@@ -15,8 +15,10 @@
 //!   1. `[w]` Validator list
 //!   2. `[]` Withdraw authority PDA
 //!   3. `[w]` Stake account to split from (validator, transient or reserve stake)
-//!   4. `[w]` Uninitialized stake account to hold the ticket's lamports (allocated, rent-exempt)
-//!   5. `[]` Ticket owner (receives the lamports at the claim)
+//!   4. `[ws]` Uninitialized stake account to hold the ticket's lamports (allocated,
+//!      rent-exempt; a fresh keypair, or the CPI caller's own PDA)
+//!   5. `[]` Ticket owner (receives the lamports at the claim; neither the ticket nor its stake
+//!      account)
 //!   6. `[s]` User transfer authority (owner or delegate of the burned tokens)
 //!   7. `[w]` User's pool token account to burn from
 //!   8. `[w]` Manager fee token account
@@ -25,7 +27,8 @@
 //!  11. `[]` Token program
 //!  12. `[]` Stake program
 //!  13. `[w]` Ticket PDA `["ticket", stake_pool, stake account (4)]`, not yet created
-//!  14. `[ws]` Rent payer of the ticket (gets it back at the claim)
+//!  14. `[ws]` Rent payer of the ticket (gets it back at the claim; neither the ticket nor its
+//!      stake account)
 //!  15. `[]` System program
 //!
 //! Data: pool tokens u64, minimum lamports out u64 (0 for none), optionally the list index of
@@ -44,8 +47,9 @@ use super::{
 };
 use crate::{
     cpi,
+    error::StakePoolError,
     ids::SYSTEM_PROGRAM,
-    pda,
+    log, pda,
     state::{stake::StakeAccount, ticket::UnstakeTicket, ticket::TICKET_LEN},
     sysvar,
 };
@@ -69,6 +73,33 @@ pub fn process(
         return Err(ProgramError::NotEnoughAccountKeys);
     };
     check_program(system_program, &SYSTEM_PROGRAM)?;
+    // The ticket's stake account signs: no account at one of the pool's own PDAs (a validator
+    // stake emptied by a withdrawal and refunded its rent, say) can, so a ticket can never sit
+    // where the crank would absorb it into the reserve while the ticket still pays out.
+    if !ticket_stake.is_signer() {
+        log("The ticket's stake account must sign (a new keypair, or the caller's own PDA)");
+        return Err(StakePoolError::SignatureMissing.into());
+    }
+    // The rent payer signs even when the ticket is pre-funded: it is who the claim repays.
+    if !rent_payer.is_signer() {
+        log("The ticket's rent payer must sign");
+        return Err(StakePoolError::SignatureMissing.into());
+    }
+    // The claim pays the owner and the rent payer out of the ticket's stake account and then
+    // closes it and the ticket: either one named as a recipient would freeze the owed SOL.
+    for recipient in [owner.address(), rent_payer.address()] {
+        if recipient == ticket.address() || recipient == ticket_stake.address() {
+            log("Neither the owner nor the rent payer may be the ticket or its stake account");
+            return Err(StakePoolError::WrongUnstakeTicketOwner.into());
+        }
+    }
+    // What the stake account holds before the split (its rent) is returned at the claim; it
+    // must cover the rent, or the claim's last withdrawal could never close the account.
+    let stake_account_funding = ticket_stake.lamports();
+    if stake_account_funding < sysvar::rent_exempt_minimum(ticket_stake.data_len())? {
+        log("The ticket's stake account must be funded with its rent-exempt minimum");
+        return Err(ProgramError::AccountNotRentExempt);
+    }
     // The ticket's address binds it to this pool and this stake account: a ticket cannot be
     // pointed at another pool's stake or another stake account later.
     let ticket_bump = [pda::check_ticket(
@@ -78,8 +109,6 @@ pub fn process(
         ticket.address(),
     )?];
 
-    // What the stake account holds before the split (its rent) is returned at the claim.
-    let stake_account_funding = ticket_stake.lamports();
     let withdrawn = split_off(&mut StakeWithdrawal {
         program_id,
         stake_pool: &mut *stake_pool,

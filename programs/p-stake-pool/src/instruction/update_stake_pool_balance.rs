@@ -139,7 +139,35 @@ pub fn process(
 
     // The supply is re-read from the mint, the single source of truth for tokens in
     // circulation (it includes the fee just minted).
-    let supply = Mint::load(&pool_mint.try_borrow()?)?.supply();
+    let mut supply = Mint::load(&pool_mint.try_borrow()?)?.supply();
+
+    // Share-price inflation guard (p-stake-pool's addition): a pool token is never worth more
+    // than MAX_LAMPORTS_PER_POOL_TOKEN. In a nearly empty pool, a donation to the reserve or
+    // a burn of tokens would otherwise make one token worth so much that later deposits could
+    // not be priced without large rounding losses. What the tokens cannot represent goes to
+    // the manager as tokens at that rate (the reference's rule for a pool without tokens); if
+    // the fee account cannot receive, it stays uncounted until an update can mint for it.
+    let excess = math::excess_value_pool_tokens(total_lamports, supply)
+        .ok_or(StakePoolError::CalculationFailure)?;
+    if excess > 0 {
+        if fee_account_usable {
+            let bump = [bump];
+            let seeds = pda::withdraw_authority_seeds(stake_pool.address(), &bump);
+            cpi::token::MintTo {
+                token_program,
+                mint: pool_mint,
+                destination: manager_fee_account,
+                mint_authority: withdraw_authority,
+                amount: excess,
+            }
+            .invoke_signed(&[Signer::from(&seeds)])?;
+            supply = supply
+                .checked_add(excess)
+                .ok_or(StakePoolError::CalculationFailure)?;
+        } else {
+            total_lamports = math::countable_lamports(total_lamports, supply);
+        }
+    }
 
     let mut data = stake_pool.try_borrow_mut()?;
     let new_epoch = last_update_epoch < current_epoch;

@@ -308,6 +308,17 @@ impl Crank<'_> {
                     log("Validator stake delegated elsewhere, ignoring");
                 }
             }
+            Some(_)
+                if matches!(
+                    status,
+                    StakeStatus::DeactivatingTransient | StakeStatus::ReadyForRemoval
+                ) =>
+            {
+                // The entry's validator stake is already gone: an account at its address now is
+                // not the pool's stake, whatever its authorities say (the reference absorbs it;
+                // only the pool itself could have put one there, so this is defence in depth).
+                log("Validator stake account no longer part of the pool, ignoring");
+            }
             Some(_) => {
                 // Initialized (destaked during a restart, or removed): absorb into the reserve.
                 drop(stake_data);

@@ -85,7 +85,8 @@ export type RequestUnstakeInstruction<
         ? WritableAccount<TAccountStakeToSplit>
         : TAccountStakeToSplit,
       TAccountTicketStake extends string
-        ? WritableAccount<TAccountTicketStake>
+        ? WritableSignerAccount<TAccountTicketStake> &
+            AccountSignerMeta<TAccountTicketStake>
         : TAccountTicketStake,
       TAccountOwner extends string
         ? ReadonlyAccount<TAccountOwner>
@@ -192,9 +193,9 @@ export type RequestUnstakeInput<
   withdrawAuthority: Address<TAccountWithdrawAuthority>;
   /** Validator, transient or reserve stake account to split from. */
   stakeToSplit: Address<TAccountStakeToSplit>;
-  /** Uninitialized stake account (allocated, rent-exempt) that holds the ticket's lamports. */
-  ticketStake: Address<TAccountTicketStake>;
-  /** Receives the lamports at the claim. */
+  /** Uninitialized stake account (allocated, funded with its rent) that holds the ticket's lamports; signs (a new keypair). */
+  ticketStake: TransactionSigner<TAccountTicketStake>;
+  /** Receives the lamports at the claim; neither the ticket nor its stake account. */
   owner: Address<TAccountOwner>;
   userTransferAuthority: TransactionSigner<TAccountUserTransferAuthority>;
   poolTokensFrom: Address<TAccountPoolTokensFrom>;
@@ -384,9 +385,9 @@ export type ParsedRequestUnstakeInstruction<
     withdrawAuthority: TAccountMetas[2];
     /** Validator, transient or reserve stake account to split from. */
     stakeToSplit: TAccountMetas[3];
-    /** Uninitialized stake account (allocated, rent-exempt) that holds the ticket's lamports. */
+    /** Uninitialized stake account (allocated, funded with its rent) that holds the ticket's lamports; signs (a new keypair). */
     ticketStake: TAccountMetas[4];
-    /** Receives the lamports at the claim. */
+    /** Receives the lamports at the claim; neither the ticket nor its stake account. */
     owner: TAccountMetas[5];
     userTransferAuthority: TAccountMetas[6];
     poolTokensFrom: TAccountMetas[7];
