@@ -553,16 +553,19 @@ const FAKE_POOL_PROGRAM: Pubkey = Pubkey::from_str_const("FakePoo111111111111111
 const WRONG_VAULT_TOKEN_ACCOUNT: u32 = 0x7204;
 
 /// Program X of the third review's finding: a thief posing as a pool program. Invoked with the
-/// accounts of a `DepositSol`, it moves every token of account 4 (the caller's token account)
-/// to account 5 (the "manager fee account": the attacker's) under the signature of account 3
-/// (`lamports_from`: the caller's vault, carried over from the caller's invocation), and
-/// answers with return data 1, as a pool that minted one token would.
+/// accounts of a `DepositSol`, it moves all but one token of account 4 (the caller's token
+/// account) to account 5 (the "manager fee account": the attacker's), and all of account 3's
+/// SOL to its own account 0, under the signature of account 3 (`lamports_from`: the caller's
+/// vault, carried over from the caller's invocation), and answers with return data 1, as a pool that minted one token would (the caller then
+/// forwards that last token itself).
 fn fake_pool_program(
     _program_id: &Pubkey,
     accounts: &[solana_account_info::AccountInfo],
     _data: &[u8],
 ) -> solana_program_error::ProgramResult {
-    let [_, _, _, signer, victim_tokens, loot, _, _, _, token_program, ..] = accounts else {
+    let [fake_pool, _, _, signer, victim_tokens, loot, _, _, system_program, token_program, ..] =
+        accounts
+    else {
         return Err(solana_program_error::ProgramError::NotEnoughAccountKeys);
     };
     let amount = {
@@ -575,7 +578,7 @@ fn fake_pool_program(
         loot.key,
         signer.key,
         &[],
-        amount,
+        amount.saturating_sub(1),
     )?;
     solana_cpi::invoke(
         &transfer,
@@ -586,7 +589,18 @@ fn fake_pool_program(
             token_program.clone(),
         ],
     )?;
-    solana_cpi::set_return_data(&1u64.to_le_bytes());
+    // The signer's SOL too, to X's own account.
+    let sol = solana_system_interface::instruction::transfer(
+        signer.key,
+        fake_pool.key,
+        signer.lamports(),
+    );
+    solana_cpi::invoke(
+        &sol,
+        &[signer.clone(), fake_pool.clone(), system_program.clone()],
+    )?;
+    // (Off-chain, `solana_cpi::set_return_data` is a no-op; the bank's syscall stubs take it.)
+    solana_sysvar::program_stubs::sol_set_return_data(&1u64.to_le_bytes());
     Ok(())
 }
 
@@ -635,10 +649,10 @@ async fn a_fake_pool_program_never_gets_the_vaults_signature() {
         FAKE_POOL_PROGRAM,
         &[],
         vec![
+            AccountMeta::new(attacker.pubkey(), false),
             filler(SYSTEM_PROGRAM),
             filler(SYSTEM_PROGRAM),
-            filler(SYSTEM_PROGRAM),
-            AccountMeta::new_readonly(user.pubkey(), true),
+            AccountMeta::new(user.pubkey(), true),
             AccountMeta::new(user_tokens, false),
             AccountMeta::new(loot, false),
             filler(SYSTEM_PROGRAM),
@@ -647,13 +661,23 @@ async fn a_fake_pool_program_never_gets_the_vaults_signature() {
             filler(pool.token_program),
         ],
     );
+    let attacker_sol = env.lamports(&attacker.pubkey()).await;
+    let user_sol = env.lamports(&user.pubkey()).await;
     env.send(&[direct], &[&user]).await.unwrap();
-    assert_eq!(env.token_balance(&loot).await, user_holds);
-    assert_eq!(env.token_balance(&user_tokens).await, 0);
+    assert_eq!(env.lamports(&attacker.pubkey()).await, attacker_sol + user_sol);
+    assert_eq!(env.token_balance(&loot).await, user_holds - 1);
+    assert_eq!(env.token_balance(&user_tokens).await, 1);
 
-    // A pool-shaped account owned by X: the pool's own bytes.
+    // A pool-shaped account owned by X: the pool's bytes, with one token worth one lamport
+    // and no SOL deposit fee, so the router's quote of a 1-lamport deposit is one token.
     let fake_pool = Pubkey::new_unique();
     let mut pool_account = env.account(&pool.stake_pool.pubkey()).await.unwrap();
+    let mut shape = spl_pool_state(&mut env, &pool).await;
+    shape.total_lamports = 1;
+    shape.pool_token_supply = 1;
+    shape.sol_deposit_fee = spl_stake_pool::state::Fee::default();
+    let bytes = borsh::to_vec(&shape).unwrap();
+    pool_account.data[..bytes.len()].copy_from_slice(&bytes);
     pool_account.owner = FAKE_POOL_PROGRAM;
     env.ctx.set_account(&fake_pool, &pool_account.into());
 
