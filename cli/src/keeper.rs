@@ -1,5 +1,6 @@
 //! The keeper: watches the cluster's epoch and brings the pool current as soon as an epoch
-//! starts (then rebalances, when asked). It is safe to run twice on one pool: the update
+//! starts — first claiming the due delayed-unstake tickets for their owners — then
+//! rebalances, when asked. It is safe to run twice on one pool: the update
 //! skips a pool that is already current and re-running any of its instructions in the same
 //! epoch changes nothing. Failures are retried with exponential backoff; SIGINT and SIGTERM
 //! stop it between actions. Every action is one JSON line on stdout.
@@ -14,7 +15,9 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::{
     chain::Ctx,
+    pool::Pool,
     rebalance::{rebalance, RebalanceArgs},
+    tickets::claim_due,
     update::{update, UpdateArgs},
     Report,
 };
@@ -53,9 +56,17 @@ fn log(action: &str, fields: Value) {
     println!("{line}");
 }
 
-/// One round: update the pool if an epoch has started since its last update, then
-/// rebalance if asked. Returns whether anything was done.
+/// One round: once an epoch has started since the pool's last update, claim the due
+/// delayed-unstake tickets (so what their stake earned is counted by this update, see
+/// `tickets`), update the pool, then rebalance if asked. Returns whether anything was done.
 async fn round(ctx: &Ctx, args: &KeeperArgs) -> Result<bool> {
+    let pool = Pool::load(ctx, &args.pool).await?;
+    if pool.last_update_epoch < ctx.epoch().await? {
+        let claimed = claim_due(ctx, &pool).await?;
+        if !claimed.sent.is_empty() || !claimed.failed.is_empty() {
+            log("claim-tickets", claimed.json());
+        }
+    }
     let outcome = update(
         ctx,
         &UpdateArgs {

@@ -7,6 +7,7 @@ mod config;
 mod keeper;
 mod pool;
 mod rebalance;
+mod tickets;
 mod update;
 
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode, sync::Arc};

@@ -257,9 +257,65 @@ async fn operator_runs_a_pool_on_a_real_validator() {
         assert!(u64::from(entry.transient_stake_lamports) > 0, "{line}");
     }
 
+    // A delayed-unstake ticket, split from the bootstrap validator now: due next epoch.
+    let accounts = p_stake_pool_client::PoolAccounts {
+        program_id: cluster.program_id,
+        stake_pool: pool,
+        validator_list: state.validator_list,
+        reserve_stake: state.reserve_stake,
+        pool_mint: state.pool_mint,
+        manager_fee_account: state.manager_fee_account,
+        token_program_id: state.token_program_id,
+    };
+    let ticket_stake = solana_sdk::signature::Keypair::new();
+    let stake_rent = cluster
+        .rpc
+        .get_minimum_balance_for_rent_exemption(200)
+        .await
+        .unwrap();
+    let ticket_owner = Pubkey::new_unique();
+    cluster
+        .send(
+            &[
+                solana_system_interface::instruction::create_account(
+                    &user.pubkey(),
+                    &ticket_stake.pubkey(),
+                    stake_rent,
+                    200,
+                    &solana_stake_interface::program::id(),
+                ),
+                p_stake_pool_client::request_unstake(
+                    &accounts,
+                    &p_stake_pool_client::find_validator_stake(
+                        &cluster.program_id,
+                        &votes[0],
+                        &pool,
+                        0,
+                    )
+                    .0,
+                    &ticket_stake.pubkey(),
+                    &ticket_owner,
+                    &user.pubkey(),
+                    &user_tokens,
+                    &user.pubkey(),
+                    2 * SOL,
+                    0,
+                ),
+            ],
+            &[&user, &ticket_stake],
+        )
+        .await;
+    let (ticket, _) =
+        p_stake_pool_client::find_ticket(&cluster.program_id, &pool, &ticket_stake.pubkey());
+    let owed =
+        p_stake_pool_client::state::UnstakeTicket::load(&cluster.account_data(&ticket).await)
+            .unwrap()
+            .lamports_owed();
+
     // The keeper brings the pool current as the epoch turns, and stops on SIGTERM. Two
     // keepers on one pool do no harm: whichever is second finds the pool current, or
-    // repeats instructions that change nothing.
+    // repeats instructions that change nothing. As the epoch turns it first claims the due
+    // ticket for its owner.
     let total_before = cluster.spl_pool(&pool).await.total_lamports;
     let mut keepers = [
         cluster.spawn(&operator_file, &["keeper", &pool_text, "--interval", "1"]),
@@ -287,6 +343,8 @@ async fn operator_runs_a_pool_on_a_real_validator() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let mut updates = 0;
+    // Both keepers may send the same claim: the same transaction, which lands once.
+    let mut claims = std::collections::BTreeSet::new();
     for (keeper, signal) in keepers.iter_mut().zip(["TERM", "INT"]) {
         let killed = std::process::Command::new("kill")
             .args([format!("-{signal}"), keeper.id().to_string()])
@@ -309,9 +367,27 @@ async fn operator_runs_a_pool_on_a_real_validator() {
             .iter()
             .filter(|line| line["action"] == "update")
             .count();
+        claims.extend(
+            lines
+                .iter()
+                .filter(|line| line["action"] == "claim-tickets")
+                .flat_map(|line| line["claimed"].as_array().cloned().unwrap_or_default())
+                .map(|claim| claim["transaction"]["signature"].to_string()),
+        );
     }
     // Two epochs turned while they ran: at least one update each.
     assert!(updates >= 2, "{updates} updates");
+    // The ticket was claimed by one of them, before its update: the owner has what was owed.
+    assert_eq!(
+        claims.len(),
+        1,
+        "the due ticket was claimed once: {claims:?}"
+    );
+    assert_eq!(cluster.lamports(&ticket_owner).await, owed);
+    assert!(
+        cluster.rpc.get_account(&ticket).await.is_err(),
+        "ticket closed"
+    );
     let state = cluster.spl_pool(&pool).await;
     assert_eq!(state.last_update_epoch, rewarded);
     assert!(

@@ -358,17 +358,78 @@ pub fn claim_unstake(
     }
 }
 
-/// `getProgramAccounts` memcmp filters, as (offset, bytes), that select `owner`'s tickets in
+/// `getProgramAccounts` memcmp filters, as (offset, bytes), that select every ticket of
 /// `stake_pool`; decode each match with `state::UnstakeTicket::load`.
-pub fn ticket_filters(stake_pool: &Pubkey, owner: &Pubkey) -> [(usize, Vec<u8>); 3] {
-    use p_stake_pool_interface::state::ticket::{
-        TICKET_ACCOUNT_TYPE, TICKET_OWNER_OFFSET, TICKET_STAKE_POOL_OFFSET,
-    };
+pub fn pool_ticket_filters(stake_pool: &Pubkey) -> [(usize, Vec<u8>); 2] {
+    use p_stake_pool_interface::state::ticket::{TICKET_ACCOUNT_TYPE, TICKET_STAKE_POOL_OFFSET};
     [
         (0, vec![TICKET_ACCOUNT_TYPE]),
         (TICKET_STAKE_POOL_OFFSET, stake_pool.as_ref().to_vec()),
-        (TICKET_OWNER_OFFSET, owner.as_ref().to_vec()),
     ]
+}
+
+/// `getProgramAccounts` memcmp filters, as (offset, bytes), that select `owner`'s tickets in
+/// `stake_pool`; decode each match with `state::UnstakeTicket::load`.
+pub fn ticket_filters(stake_pool: &Pubkey, owner: &Pubkey) -> [(usize, Vec<u8>); 3] {
+    use p_stake_pool_interface::state::ticket::TICKET_OWNER_OFFSET;
+    let [kind, pool] = pool_ticket_filters(stake_pool);
+    [kind, pool, (TICKET_OWNER_OFFSET, owner.as_ref().to_vec())]
+}
+
+/// A ticket that `ClaimUnstake` may pay now: its stake account, owner, rent payer and what it
+/// owes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueTicket {
+    pub ticket: Pubkey,
+    pub stake_account: Pubkey,
+    pub owner: Pubkey,
+    pub rent_payer: Pubkey,
+    pub lamports_owed: u64,
+}
+
+impl DueTicket {
+    /// `ClaimUnstake` paying the owner (no signature needed: anyone may send it).
+    pub fn claim(&self, pool: &PoolAccounts) -> Instruction {
+        claim_unstake(
+            pool,
+            &self.stake_account,
+            &self.owner,
+            &self.rent_payer,
+            None,
+        )
+    }
+}
+
+/// The tickets among `accounts` (address, data) — e.g. the answer to `pool_ticket_filters` —
+/// of `stake_pool` that are claimable at `epoch`, oldest first. (A ticket split from a
+/// validator also needs its stake to have finished cooling down, which the stake program
+/// decides when the claim withdraws: under a cluster-wide cooldown limit it can take longer
+/// than the epoch the ticket records.)
+pub fn due_tickets(
+    accounts: &[(Pubkey, Vec<u8>)],
+    stake_pool: &Pubkey,
+    epoch: u64,
+) -> Vec<DueTicket> {
+    let mut due: Vec<(u64, DueTicket)> = accounts
+        .iter()
+        .filter_map(|(address, data)| {
+            let ticket = state::UnstakeTicket::load(data).ok()?;
+            (ticket.stake_pool == *stake_pool && ticket.claimable_epoch() <= epoch).then(|| {
+                (
+                    ticket.claimable_epoch(),
+                    DueTicket {
+                        ticket: *address,
+                        stake_account: ticket.stake_account,
+                        owner: ticket.owner,
+                        rent_payer: ticket.rent_payer,
+                        lamports_owed: ticket.lamports_owed(),
+                    },
+                )
+            })
+        })
+        .collect();
+    due.sort_by_key(|(claimable, ticket)| (*claimable, ticket.ticket));
+    due.into_iter().map(|(_, ticket)| ticket).collect()
 }
 
 /// The tickets among `accounts` (address, data) — e.g. a `getProgramAccounts` answer — that

@@ -548,7 +548,8 @@ async fn router_requests_and_claims_an_unstake_ticket_for_its_user() {
 }
 
 /// Where the fake pool program runs.
-const FAKE_POOL_PROGRAM: Pubkey = Pubkey::from_str_const("FakePoo1111111111111111111111111111111111111");
+const FAKE_POOL_PROGRAM: Pubkey =
+    Pubkey::from_str_const("FakePoo1111111111111111111111111111111111111");
 /// The router's own error for a vault token account that is not the vault's.
 const WRONG_VAULT_TOKEN_ACCOUNT: u32 = 0x7204;
 
@@ -570,7 +571,10 @@ fn fake_pool_program(
     };
     let amount = {
         let data = victim_tokens.data.borrow();
-        <spl_token_interface::state::Account as solana_sdk::program_pack::Pack>::unpack_from_slice(&data[..165])?.amount
+        <spl_token_interface::state::Account as solana_sdk::program_pack::Pack>::unpack_from_slice(
+            &data[..165],
+        )?
+        .amount
     };
     let transfer = spl_token_interface::instruction::transfer(
         token_program.key,
@@ -664,7 +668,10 @@ async fn a_fake_pool_program_never_gets_the_vaults_signature() {
     let attacker_sol = env.lamports(&attacker.pubkey()).await;
     let user_sol = env.lamports(&user.pubkey()).await;
     env.send(&[direct], &[&user]).await.unwrap();
-    assert_eq!(env.lamports(&attacker.pubkey()).await, attacker_sol + user_sol);
+    assert_eq!(
+        env.lamports(&attacker.pubkey()).await,
+        attacker_sol + user_sol
+    );
     assert_eq!(env.token_balance(&loot).await, user_holds - 1);
     assert_eq!(env.token_balance(&user_tokens).await, 1);
 
@@ -692,9 +699,18 @@ async fn a_fake_pool_program_never_gets_the_vaults_signature() {
     let mut watched = touched(&pool, &router, &[attacker.pubkey(), loot, fake_pool]);
     watched.push(user_tokens);
     let cases = [
-        ("X as the pool program, its own pool account", attack(FAKE_POOL_PROGRAM, fake_pool)),
-        ("X as the pool program, the real pool account", attack(FAKE_POOL_PROGRAM, pool.stake_pool.pubkey())),
-        ("the real pool program, X's pool account", attack(PROGRAM_ID, fake_pool)),
+        (
+            "X as the pool program, its own pool account",
+            attack(FAKE_POOL_PROGRAM, fake_pool),
+        ),
+        (
+            "X as the pool program, the real pool account",
+            attack(FAKE_POOL_PROGRAM, pool.stake_pool.pubkey()),
+        ),
+        (
+            "the real pool program, X's pool account",
+            attack(PROGRAM_ID, fake_pool),
+        ),
     ];
     for (name, instruction) in cases {
         let before = env.snapshot(&watched).await;
@@ -704,19 +720,34 @@ async fn a_fake_pool_program_never_gets_the_vaults_signature() {
             InstructionError::Custom(WRONG_POOL_PROGRAM),
             "{name}"
         );
-        assert_eq!(env.snapshot(&watched).await, before, "{name} changed an account");
+        assert_eq!(
+            env.snapshot(&watched).await,
+            before,
+            "{name} changed an account"
+        );
     }
     assert_eq!(env.token_balance(&router.vault_tokens).await, vault_holds);
 
     // The token program and the vault's token account are pinned too.
-    let honest = deposit_sol(&pool, &router, &attacker.pubkey(), &loot, LAMPORTS_PER_SOL, 0);
+    let honest = deposit_sol(
+        &pool,
+        &router,
+        &attacker.pubkey(),
+        &loot,
+        LAMPORTS_PER_SOL,
+        0,
+    );
     let swap = |index: usize, with: Pubkey| {
         let mut instruction = honest.clone();
         instruction.accounts[index].pubkey = with;
         instruction
     };
     let cases = [
-        ("X as the token program", swap(11, FAKE_POOL_PROGRAM), InstructionError::IncorrectProgramId),
+        (
+            "X as the token program",
+            swap(11, FAKE_POOL_PROGRAM),
+            InstructionError::IncorrectProgramId,
+        ),
         (
             "the attacker's token account as the vault's",
             swap(2, loot),
@@ -727,6 +758,10 @@ async fn a_fake_pool_program_never_gets_the_vaults_signature() {
         let before = env.snapshot(&watched).await;
         let result = env.send(&[instruction], &[&attacker]).await;
         assert_eq!(instruction_error(result), expected, "{name}");
-        assert_eq!(env.snapshot(&watched).await, before, "{name} changed an account");
+        assert_eq!(
+            env.snapshot(&watched).await,
+            before,
+            "{name} changed an account"
+        );
     }
 }

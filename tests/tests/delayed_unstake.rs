@@ -581,7 +581,10 @@ async fn the_crank_leaves_an_account_at_a_removed_entrys_address_alone() {
         "the crank absorbed an account the entry does not expect"
     );
     // The update's cleanup then drops the entry, with nothing counted for it.
-    assert!(spl_validator_list(&mut env, &pool).await.validators.is_empty());
+    assert!(spl_validator_list(&mut env, &pool)
+        .await
+        .validators
+        .is_empty());
     assert_pool_invariants(&mut env, &pool).await;
 }
 
@@ -624,9 +627,8 @@ async fn requests_that_would_freeze_the_owners_sol_are_refused() {
         instruction.accounts[index].is_signer = signs;
         instruction
     };
-    let signature_missing = InstructionError::Custom(
-        spl_stake_pool::error::StakePoolError::SignatureMissing as u32,
-    );
+    let signature_missing =
+        InstructionError::Custom(spl_stake_pool::error::StakePoolError::SignatureMissing as u32);
     let cases: Vec<(&str, Instruction, Vec<&Keypair>, InstructionError)> = vec![
         (
             "ticket stake account not signing",

@@ -127,9 +127,8 @@ async fn deactivated_stake_into_activating_validator_is_refused() {
     }
     let vote = env.create_vote_account(0).await;
     let payer = env.payer().pubkey();
-    let deactivate = |stake: &Pubkey| {
-        solana_stake_interface::instruction::deactivate_stake(stake, &payer)
-    };
+    let deactivate =
+        |stake: &Pubkey| solana_stake_interface::instruction::deactivate_stake(stake, &payer);
     // Fully deactivated: delegated one epoch, deactivated the next, cooled down by the third.
     let mut cooled = Vec::new();
     for _ in 0..2 {
@@ -222,7 +221,10 @@ async fn share_price_inflation_of_an_empty_pool_fails() {
     }
     // Reference: one token is worth the whole donation.
     let state = spl_pool_state(&mut env, &reference).await;
-    assert_eq!((state.total_lamports, state.pool_token_supply), (donation + 1, 1));
+    assert_eq!(
+        (state.total_lamports, state.pool_token_supply),
+        (donation + 1, 1)
+    );
     // Here: the manager holds what the attacker's token cannot be worth.
     let max = p_stake_pool_interface::math::MAX_LAMPORTS_PER_POOL_TOKEN;
     let state = spl_pool_state(&mut env, &ours).await;
@@ -276,7 +278,11 @@ async fn share_price_inflation_of_an_empty_pool_fails() {
         assert_eq!(minted, quoted.user);
         let state = spl_pool_state(&mut env, &ours).await;
         let worth = state.calc_lamports_withdraw_amount(minted).unwrap();
-        assert!(lamports - worth < max, "{lamports}: lost {}", lamports - worth);
+        assert!(
+            lamports - worth < max,
+            "{lamports}: lost {}",
+            lamports - worth
+        );
     }
     assert_pool_invariants(&mut env, &ours).await;
 }

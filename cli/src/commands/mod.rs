@@ -75,6 +75,9 @@ pub enum Command {
     WithdrawStake(user::WithdrawStake),
     /// Bring the pool up to the current epoch (validator balances, pool balance, cleanup)
     Update(crate::update::UpdateArgs),
+    /// Claim the pool's due delayed-unstake tickets for their owners (anyone may; the keeper
+    /// does it as each epoch starts, before the update)
+    ClaimTickets { pool: Pubkey },
     /// Plan (and unless --dry-run, make) the moves that bring each validator to its target
     Rebalance(crate::rebalance::RebalanceArgs),
     /// Run the update (and optionally a rebalance) at the start of every epoch, until
@@ -169,6 +172,7 @@ pub async fn run(ctx: &Ctx, command: &Command) -> Result<Report> {
         WithdrawSol(args) => user::withdraw_sol(ctx, args).await,
         WithdrawStake(args) => user::withdraw_stake(ctx, args).await,
         Update(args) => crate::update::run(ctx, args).await,
+        ClaimTickets { pool } => crate::tickets::run(ctx, pool).await,
         Rebalance(args) => crate::rebalance::run(ctx, args).await,
         Keeper(args) => crate::keeper::run(ctx, args).await,
         List { pool } => manage::list(ctx, pool).await,

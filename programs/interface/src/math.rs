@@ -422,6 +422,32 @@ mod tests {
     }
 
     proptest! {
+        /// After the update mints `excess_value_pool_tokens`, a token is worth at most
+        /// `MAX_LAMPORTS_PER_POOL_TOKEN` (rounded up), and nothing is minted for a pool already
+        /// within the bound; `countable_lamports` keeps the bound without minting.
+        #[test]
+        fn excess_value_keeps_a_token_within_the_bound(
+            total in any::<u64>(),
+            supply in any::<u64>(),
+        ) {
+            let excess = excess_value_pool_tokens(total, supply).unwrap();
+            let after = supply.checked_add(excess).unwrap();
+            if total > 0 {
+                prop_assert!(lamports_per_pool_token(total, after).unwrap() <= MAX_LAMPORTS_PER_POOL_TOKEN);
+            }
+            let within = (total as u128) <= (supply as u128) * (MAX_LAMPORTS_PER_POOL_TOKEN as u128);
+            prop_assert_eq!(excess == 0, within);
+            // Minting for the excess never makes the rate lower than the bound allows
+            // (the manager gets no more than what the tokens cannot represent).
+            if excess > 0 {
+                prop_assert!((after - 1) as u128 * (MAX_LAMPORTS_PER_POOL_TOKEN as u128) < total as u128);
+            }
+            let counted = countable_lamports(total, supply);
+            prop_assert!(counted <= total);
+            prop_assert!((counted as u128) <= (supply as u128) * (MAX_LAMPORTS_PER_POOL_TOKEN as u128));
+            prop_assert_eq!(counted == total, within);
+        }
+
         /// Without rewards, no sequence of deposits and (split) withdrawals returns more
         /// lamports to any user than the user put in, and the pool's lamports always back
         /// its supply at a rate of at least the starting 1:1 (value never leaks out).
