@@ -619,10 +619,11 @@ async fn measure(so_dir: &str, profile: &str, with_lookup_scaling: bool) -> Repo
     );
     rows.push((
         "RequestUnstake (split from a validator, deactivate, ticket)".into(),
-        env.measure(std::slice::from_ref(&request), &[&user]).await,
+        env.measure(std::slice::from_ref(&request), &[&user, &ticket])
+            .await,
         "-",
     ));
-    env.send(&[request], &[&user]).await.unwrap();
+    env.send(&[request], &[&user, &ticket]).await.unwrap();
     env.next_epoch().await;
     let claim = p_stake_pool_client::claim_unstake(
         &pool.accounts(),
