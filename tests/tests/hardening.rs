@@ -188,14 +188,29 @@ async fn deactivated_stake_into_activating_validator_is_refused() {
     assert_pool_invariants(&mut env, &twin.ours).await;
 }
 
+/// Lamports a pool's accounts hold beyond what its books count (the reserve above its rent
+/// plus every entry's stake, minus `total_lamports`): value held back by the update's bound.
+async fn held_back(env: &mut Env, pool: &Pool) -> u64 {
+    let state = spl_pool_state(env, pool).await;
+    let list = spl_validator_list(env, pool).await;
+    let staked: u64 = list
+        .validators
+        .iter()
+        .map(|v| u64::from(v.active_stake_lamports) + u64::from(v.transient_stake_lamports))
+        .sum();
+    let rent = env.rent_exempt(STAKE_ACCOUNT_LEN).await;
+    env.lamports(&pool.reserve_stake).await - rent + staked - state.total_lamports
+}
+
 /// Share-price inflation of a nearly empty pool: a 1-lamport first deposit, a donation to
 /// the reserve and the permissionless update make one pool token worth the donation; the next
-/// depositor would lose up to half of what they deposit. The reference lets it happen. Here
-/// the update never lets a token be worth more than `MAX_LAMPORTS_PER_POOL_TOKEN` lamports:
-/// what the tokens cannot represent is minted to the manager at that rate, so the attacker
-/// loses the donation, and every later deposit — large or small — is accepted and loses less
-/// than that many lamports to rounding. Pools created the way the reference CLI creates them
-/// (reserve at exactly its rent-exempt minimum) are what every other suite uses.
+/// depositor would lose up to half of what they deposit. The reference lets it happen. Here,
+/// past 1,000 lamports a token, an epoch raises a token's value by at most 1%
+/// (`math::countable_lamports`): the donation is held back, the token is worth 1,000 lamports,
+/// the victim's deposit and small ones lose less than that to rounding (none is refused), and
+/// the donation is then counted over the following epochs for every holder — the attacker,
+/// holding one token in millions, gets a few lamports of it. Pools created the way the reference CLI creates them (reserve at
+/// exactly its rent-exempt minimum) are what every other suite uses.
 #[tokio::test]
 async fn share_price_inflation_of_an_empty_pool_fails() {
     let mut env = start().await;
@@ -208,12 +223,14 @@ async fn share_price_inflation_of_an_empty_pool_fails() {
     };
     let (ours, reference) = create_pool_pair(&mut env, &config).await;
     let donation = 10 * LAMPORTS_PER_SOL;
+    let mut attacker_tokens = Vec::new();
     for pool in [&ours, &reference] {
         let (attacker, tokens) = env.pool_user(pool, 20 * LAMPORTS_PER_SOL).await;
         let first = deposit_sol_instruction(pool, &attacker.pubkey(), &tokens, &tokens, 1);
         env.send(&[first], &[&attacker]).await.unwrap();
         assert_eq!(env.token_balance(&tokens).await, 1);
         env.transfer(&pool.reserve_stake, donation).await;
+        attacker_tokens.push(tokens);
     }
     env.next_epoch().await;
     for pool in [&ours, &reference] {
@@ -221,24 +238,12 @@ async fn share_price_inflation_of_an_empty_pool_fails() {
     }
     // Reference: one token is worth the whole donation.
     let state = spl_pool_state(&mut env, &reference).await;
-    assert_eq!(
-        (state.total_lamports, state.pool_token_supply),
-        (donation + 1, 1)
-    );
-    // Here: the manager holds what the attacker's token cannot be worth.
-    let max = p_stake_pool_interface::math::MAX_LAMPORTS_PER_POOL_TOKEN;
+    assert_eq!((state.total_lamports, state.pool_token_supply), (donation + 1, 1));
+    // Here: the token is worth 1,000 lamports; the rest of the donation is held back.
+    let bound = p_stake_pool_interface::math::UNBOUNDED_LAMPORTS_PER_POOL_TOKEN;
     let state = spl_pool_state(&mut env, &ours).await;
-    let representable = (donation + 1).div_ceil(max);
-    assert_eq!(
-        (state.total_lamports, state.pool_token_supply),
-        (donation + 1, representable)
-    );
-    assert_eq!(
-        env.token_balance(&ours.manager_fee_account).await,
-        representable - 1
-    );
-    assert!(state.calc_lamports_withdraw_amount(1).unwrap() <= max);
-    assert_pool_invariants(&mut env, &ours).await;
+    assert_eq!((state.total_lamports, state.pool_token_supply), (bound, 1));
+    assert_eq!(held_back(&mut env, &ours).await, donation + 1 - bound);
 
     let victim_deposit = 15 * LAMPORTS_PER_SOL;
     // Reference: the victim gets one token, worth half of the pool.
@@ -259,8 +264,9 @@ async fn share_price_inflation_of_an_empty_pool_fails() {
         "the reference's victim loses"
     );
 
-    // Here: deposits of any size go through at the quote and lose less than `max` lamports.
+    // Here: deposits of any size go through at the quote, losing less than a token's worth.
     let (victim, victim_tokens) = env.pool_user(&ours, 40 * LAMPORTS_PER_SOL).await;
+    let mut deposited = 0;
     for lamports in [victim_deposit, LAMPORTS_PER_SOL / 1_000, 123_457] {
         let data = env.account(&ours.stake_pool.pubkey()).await.unwrap().data;
         let epoch = env.epoch().await;
@@ -277,21 +283,47 @@ async fn share_price_inflation_of_an_empty_pool_fails() {
         let minted = env.token_balance(&victim_tokens).await - before;
         assert_eq!(minted, quoted.user);
         let state = spl_pool_state(&mut env, &ours).await;
-        let worth = state.calc_lamports_withdraw_amount(minted).unwrap();
-        assert!(
-            lamports - worth < max,
-            "{lamports}: lost {}",
-            lamports - worth
-        );
+        assert!(lamports - state.calc_lamports_withdraw_amount(minted).unwrap() < bound);
+        deposited += lamports;
     }
-    assert_pool_invariants(&mut env, &ours).await;
+
+    // The held-back donation is counted over the following epochs, at most 1% a token an
+    // epoch, for every holder: the victim's tokens gain, the attacker's one token a few
+    // lamports at most.
+    let state = spl_pool_state(&mut env, &ours).await;
+    let mut rate = (state.total_lamports, state.pool_token_supply);
+    for _ in 0..3 {
+        env.next_epoch().await;
+        env.send(&update_instructions(&ours), &[]).await.unwrap();
+        let state = spl_pool_state(&mut env, &ours).await;
+        let now = (state.total_lamports, state.pool_token_supply);
+        // Higher than before, by no more than 1%.
+        assert!(now.0 as u128 * rate.1 as u128 > rate.0 as u128 * now.1 as u128);
+        assert!(now.0 as u128 * rate.1 as u128 * 100 <= rate.0 as u128 * now.1 as u128 * 101);
+        rate = now;
+    }
+    let state = spl_pool_state(&mut env, &ours).await;
+    let victim_worth = state
+        .calc_lamports_withdraw_amount(env.token_balance(&victim_tokens).await)
+        .unwrap();
+    assert!(victim_worth > deposited + deposited / 100 * 3 - LAMPORTS_PER_SOL / 100);
+    let attacker_worth = state
+        .calc_lamports_withdraw_amount(env.token_balance(&attacker_tokens[0]).await)
+        .unwrap();
+    assert!(
+        attacker_worth <= bound * 104 / 100,
+        "the attacker's token is worth {attacker_worth}"
+    );
+    let still_held = held_back(&mut env, &ours).await;
+    assert!(still_held < donation && still_held > 0);
 }
 
 /// The same inflation by burning instead of donating: a holder of a nearly empty pool burns
 /// all but one of their tokens directly through the token program (no pool instruction
-/// involved), and the update re-reads the mint's supply. Here the update mints the manager
-/// what the last token cannot be worth, so the rate stays at most `MAX_LAMPORTS_PER_POOL_TOKEN`
-/// and the next deposit is accepted.
+/// involved), and the update re-reads the mint's supply. Here the update counts no more than
+/// 1,000 lamports for the last token (and past that, 1% more a token an epoch), so the next
+/// deposit is priced within a token's worth; the burnt tokens' value is held back for later
+/// epochs' holders.
 #[tokio::test]
 async fn share_price_inflation_by_burning_tokens_fails() {
     let mut env = start().await;
@@ -323,14 +355,10 @@ async fn share_price_inflation_by_burning_tokens_fails() {
     .unwrap();
     env.send(&[burn], &[&attacker]).await.unwrap();
     env.send(&update_instructions(&pool), &[]).await.unwrap();
-    let max = p_stake_pool_interface::math::MAX_LAMPORTS_PER_POOL_TOKEN;
+    let bound = p_stake_pool_interface::math::UNBOUNDED_LAMPORTS_PER_POOL_TOKEN;
     let state = spl_pool_state(&mut env, &pool).await;
-    assert_eq!(
-        state.pool_token_supply,
-        (10 * LAMPORTS_PER_SOL).div_ceil(max)
-    );
-    assert!(state.calc_lamports_withdraw_amount(1).unwrap() <= max);
-    assert_pool_invariants(&mut env, &pool).await;
+    assert_eq!((state.total_lamports, state.pool_token_supply), (bound, 1));
+    assert_eq!(held_back(&mut env, &pool).await, 10 * LAMPORTS_PER_SOL - bound);
     let (victim, victim_tokens) = env.pool_user(&pool, 2 * LAMPORTS_PER_SOL).await;
     let deposit = deposit_sol_instruction(
         &pool,
@@ -342,7 +370,7 @@ async fn share_price_inflation_by_burning_tokens_fails() {
     env.send(&[deposit], &[&victim]).await.unwrap();
     let minted = env.token_balance(&victim_tokens).await;
     let state = spl_pool_state(&mut env, &pool).await;
-    assert!(LAMPORTS_PER_SOL - state.calc_lamports_withdraw_amount(minted).unwrap() < max);
+    assert!(LAMPORTS_PER_SOL - state.calc_lamports_withdraw_amount(minted).unwrap() < bound);
 }
 
 /// `RemoveValidatorFromPool` naming a stake account that is not delegated fails with the

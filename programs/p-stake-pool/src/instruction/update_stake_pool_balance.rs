@@ -1,6 +1,7 @@
 //! `UpdateStakePoolBalance` (tag 7): the second step of the per-epoch crank. Recomputes the
-//! pool's value from scratch, mints the manager's epoch fee on the growth, rotates pending
-//! fee changes, and records the epoch.
+//! pool's value from scratch (past 1,000 lamports a token, counting at most 1% more per token than
+//! the epoch started with: see `math::countable_lamports`), mints the manager's epoch fee on the growth, rotates
+//! pending fee changes, and records the epoch.
 //!
 //! Accounts:
 //!   0. `[w]` Stake pool
@@ -117,6 +118,29 @@ pub fn process(
             .ok_or(StakePoolError::CalculationFailure)?;
     }
 
+    // Share-price inflation guard (p-stake-pool's addition): past 1,000 lamports a token, an
+    // epoch's updates raise a token's value by at most 1% over its value when the epoch
+    // started (the start the epoch's first update records, so repeating the update within the
+    // epoch cannot ratchet it). Rewards never come near; a donation or a burn that would make
+    // the few tokens of a nearly empty pool worth far more than a lamport is counted over
+    // later epochs instead, for every holder then — so deposits are always priced within a
+    // thousand lamports. A pool without tokens keeps the reference's rule: its epoch fee takes the
+    // reward 1:1.
+    let new_epoch = last_update_epoch < current_epoch;
+    let tokens = Mint::load(&pool_mint.try_borrow()?)?.supply();
+    if tokens > 0 {
+        let (start_total, start_supply) = if new_epoch {
+            (previous_lamports, previous_supply)
+        } else {
+            (
+                tail.last_epoch_total_lamports,
+                tail.last_epoch_pool_token_supply,
+            )
+        };
+        total_lamports =
+            total_lamports.min(math::countable_lamports(tokens, start_total, start_supply));
+    }
+
     let reward_lamports = total_lamports.saturating_sub(previous_lamports);
     let fee = if fee_account_usable {
         math::epoch_fee_pool_tokens(reward_lamports, total_lamports, previous_supply, &epoch_fee)
@@ -139,38 +163,10 @@ pub fn process(
 
     // The supply is re-read from the mint, the single source of truth for tokens in
     // circulation (it includes the fee just minted).
-    let mut supply = Mint::load(&pool_mint.try_borrow()?)?.supply();
+    let supply = Mint::load(&pool_mint.try_borrow()?)?.supply();
 
-    // Share-price inflation guard (p-stake-pool's addition): a pool token is never worth more
-    // than MAX_LAMPORTS_PER_POOL_TOKEN. In a nearly empty pool, a donation to the reserve or
-    // a burn of tokens would otherwise make one token worth so much that later deposits could
-    // not be priced without large rounding losses. What the tokens cannot represent goes to
-    // the manager as tokens at that rate (the reference's rule for a pool without tokens); if
-    // the fee account cannot receive, it stays uncounted until an update can mint for it.
-    let excess = math::excess_value_pool_tokens(total_lamports, supply)
-        .ok_or(StakePoolError::CalculationFailure)?;
-    if excess > 0 {
-        if fee_account_usable {
-            let bump = [bump];
-            let seeds = pda::withdraw_authority_seeds(stake_pool.address(), &bump);
-            cpi::token::MintTo {
-                token_program,
-                mint: pool_mint,
-                destination: manager_fee_account,
-                mint_authority: withdraw_authority,
-                amount: excess,
-            }
-            .invoke_signed(&[Signer::from(&seeds)])?;
-            supply = supply
-                .checked_add(excess)
-                .ok_or(StakePoolError::CalculationFailure)?;
-        } else {
-            total_lamports = math::countable_lamports(total_lamports, supply);
-        }
-    }
 
     let mut data = stake_pool.try_borrow_mut()?;
-    let new_epoch = last_update_epoch < current_epoch;
     {
         let pool = StakePoolHeader::load_mut(&mut data)?;
         if new_epoch {
