@@ -61,11 +61,9 @@ fn log(action: &str, fields: Value) {
 /// `tickets`), update the pool, then rebalance if asked. Returns whether anything was done.
 async fn round(ctx: &Ctx, args: &KeeperArgs) -> Result<bool> {
     let pool = Pool::load(ctx, &args.pool).await?;
-    if pool.last_update_epoch < ctx.epoch().await? {
-        let claimed = claim_due(ctx, &pool).await?;
-        if !claimed.sent.is_empty() || !claimed.failed.is_empty() {
-            log("claim-tickets", claimed.json());
-        }
+    let stale = pool.last_update_epoch < ctx.epoch().await?;
+    if stale {
+        claim_tickets(ctx, &pool, Some(CLAIMS_BEFORE_UPDATE)).await;
     }
     let outcome = update(
         ctx,
@@ -83,6 +81,10 @@ async fn round(ctx: &Ctx, args: &KeeperArgs) -> Result<bool> {
         return Ok(false);
     }
     log("update", outcome.json());
+    if stale {
+        // Any due tickets past the budget: their earnings count at the next epoch's update.
+        claim_tickets(ctx, &pool, None).await;
+    }
     if args.rebalance_equal || args.rebalance_targets.is_some() {
         let done = rebalance(
             ctx,
@@ -104,6 +106,25 @@ async fn round(ctx: &Ctx, args: &KeeperArgs) -> Result<bool> {
         );
     }
     Ok(true)
+}
+
+/// Due tickets claimed before an epoch's update, at most: a pool with many more (each one
+/// holds at least the stake program's minimum delegation, so that takes a great deal of SOL)
+/// must not hold the update back; the rest are claimed right after it.
+const CLAIMS_BEFORE_UPDATE: usize = 40;
+
+/// Claims `pool`'s due tickets (at most `limit`) and logs what happened. Best effort: a failure
+/// (an RPC that refuses `getProgramAccounts`, say) is logged and the keeper goes on to the
+/// update, which matters more.
+async fn claim_tickets(ctx: &Ctx, pool: &Pool, limit: Option<usize>) {
+    match claim_due(ctx, pool, limit).await {
+        Ok(claimed) if claimed.sent.is_empty() && claimed.failed.is_empty() => {}
+        Ok(claimed) => log("claim-tickets", claimed.json()),
+        Err(error) => log(
+            "claim-tickets",
+            json!({"error": format!("{error:#}"), "claimed": [], "failed": []}),
+        ),
+    }
 }
 
 pub async fn run(ctx: &Ctx, args: &KeeperArgs) -> Result<Report> {

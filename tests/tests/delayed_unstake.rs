@@ -592,7 +592,8 @@ async fn the_crank_leaves_an_account_at_a_removed_entrys_address_alone() {
 /// (the owner's SOL frozen) are refused, each with its error and nothing changed: a ticket
 /// stake account that does not sign, a rent payer that does not sign (the ticket PDA already
 /// funded, so no transfer would have needed the signature), the ticket or its stake account
-/// named as the owner or the rent payer, a ticket stake account funded below its rent.
+/// named as the owner or the rent payer, a program or a sysvar as the owner (never credited),
+/// a ticket stake account funded below its rent.
 #[tokio::test]
 async fn requests_that_would_freeze_the_owners_sol_are_refused() {
     let mut env = start().await;
@@ -657,6 +658,19 @@ async fn requests_that_would_freeze_the_owners_sol_are_refused() {
         (
             "the ticket stake account as the owner",
             with(5, stake.pubkey(), false),
+            vec![&user, &stake],
+            InstructionError::Custom(WRONG_OWNER),
+        ),
+        (
+            // The runtime never lets a program's account be credited.
+            "a program as the owner",
+            with(5, PROGRAM_ID, false),
+            vec![&user, &stake],
+            InstructionError::Custom(WRONG_OWNER),
+        ),
+        (
+            "a sysvar as the owner",
+            with(5, p_stake_pool_client::CLOCK_SYSVAR_ID, false),
             vec![&user, &stake],
             InstructionError::Custom(WRONG_OWNER),
         ),

@@ -238,7 +238,10 @@ async fn share_price_inflation_of_an_empty_pool_fails() {
     }
     // Reference: one token is worth the whole donation.
     let state = spl_pool_state(&mut env, &reference).await;
-    assert_eq!((state.total_lamports, state.pool_token_supply), (donation + 1, 1));
+    assert_eq!(
+        (state.total_lamports, state.pool_token_supply),
+        (donation + 1, 1)
+    );
     // Here: the token is worth 1,000 lamports; the rest of the donation is held back.
     let bound = p_stake_pool_interface::math::UNBOUNDED_LAMPORTS_PER_POOL_TOKEN;
     let state = spl_pool_state(&mut env, &ours).await;
@@ -358,7 +361,10 @@ async fn share_price_inflation_by_burning_tokens_fails() {
     let bound = p_stake_pool_interface::math::UNBOUNDED_LAMPORTS_PER_POOL_TOKEN;
     let state = spl_pool_state(&mut env, &pool).await;
     assert_eq!((state.total_lamports, state.pool_token_supply), (bound, 1));
-    assert_eq!(held_back(&mut env, &pool).await, 10 * LAMPORTS_PER_SOL - bound);
+    assert_eq!(
+        held_back(&mut env, &pool).await,
+        10 * LAMPORTS_PER_SOL - bound
+    );
     let (victim, victim_tokens) = env.pool_user(&pool, 2 * LAMPORTS_PER_SOL).await;
     let deposit = deposit_sol_instruction(
         &pool,

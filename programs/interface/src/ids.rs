@@ -35,6 +35,11 @@ pub const EPOCH_REWARDS_SYSVAR: Address = Address::new_from_array([
     6, 167, 213, 23, 24, 220, 63, 238, 2, 165, 88, 191, 131, 206, 102, 225, 68, 66, 42, 28, 52,
     149, 11, 39, 193, 134, 155, 90, 156, 0, 0, 0,
 ]);
+/// `Sysvar1111111111111111111111111111111111111`: the owner of every sysvar account.
+pub const SYSVAR_OWNER: Address = Address::new_from_array([
+    6, 167, 213, 23, 24, 117, 247, 41, 199, 61, 147, 64, 143, 33, 97, 32, 6, 126, 216, 140, 118,
+    224, 140, 40, 127, 193, 148, 96, 0, 0, 0, 0,
+]);
 /// `SysvarRent111111111111111111111111111111111`
 pub const RENT_SYSVAR: Address = Address::new_from_array([
     6, 167, 213, 23, 25, 44, 92, 81, 33, 140, 201, 76, 61, 74, 241, 127, 88, 218, 238, 8, 155, 161,
@@ -102,6 +107,7 @@ mod tests {
                 "SysvarEpochRewards1111111111111111111111111",
             ),
             (RENT_SYSVAR, "SysvarRent111111111111111111111111111111111"),
+            (SYSVAR_OWNER, "Sysvar1111111111111111111111111111111111111"),
             (
                 P_STAKE_POOL_PROGRAM,
                 "3RhSDGkhgg6rqD1ccgEKfnYPb7pXhvCyWyGTFhhKxvvw",

@@ -18,7 +18,7 @@
 //!   4. `[ws]` Uninitialized stake account to hold the ticket's lamports (allocated,
 //!      rent-exempt; a fresh keypair, or the CPI caller's own PDA)
 //!   5. `[]` Ticket owner (receives the lamports at the claim; neither the ticket nor its stake
-//!      account)
+//!      account, nor a program or a sysvar)
 //!   6. `[s]` User transfer authority (owner or delegate of the burned tokens)
 //!   7. `[w]` User's pool token account to burn from
 //!   8. `[w]` Manager fee token account
@@ -48,7 +48,7 @@ use super::{
 use crate::{
     cpi,
     error::StakePoolError,
-    ids::SYSTEM_PROGRAM,
+    ids::{SYSTEM_PROGRAM, SYSVAR_OWNER},
     log, pda,
     state::{stake::StakeAccount, ticket::UnstakeTicket, ticket::TICKET_LEN},
     sysvar,
@@ -92,6 +92,12 @@ pub fn process(
             log("Neither the owner nor the rent payer may be the ticket or its stake account");
             return Err(StakePoolError::WrongUnstakeTicketOwner.into());
         }
+    }
+    // A program or a sysvar can never be credited (the runtime makes such accounts read-only
+    // in a transaction) nor sign for another destination: its ticket could never be paid.
+    if owner.executable() || owner.owned_by(&SYSVAR_OWNER) {
+        log("The ticket's owner must be able to receive lamports: not a program or a sysvar");
+        return Err(StakePoolError::WrongUnstakeTicketOwner.into());
     }
     // What the stake account holds before the split (its rent) is returned at the claim; it
     // must cover the rent, or the claim's last withdrawal could never close the account.

@@ -165,7 +165,6 @@ pub fn process(
     // circulation (it includes the fee just minted).
     let supply = Mint::load(&pool_mint.try_borrow()?)?.supply();
 
-
     let mut data = stake_pool.try_borrow_mut()?;
     {
         let pool = StakePoolHeader::load_mut(&mut data)?;
