@@ -248,6 +248,29 @@ async fn share_price_inflation_of_an_empty_pool_fails() {
     assert_eq!((state.total_lamports, state.pool_token_supply), (bound, 1));
     assert_eq!(held_back(&mut env, &ours).await, donation + 1 - bound);
 
+    // Nor can the attacker pump the rate between updates with deposits that lose to rounding
+    // what they pay themselves (2r - 1 lamports for one token leaves r - 1 in the pool): the
+    // deposit would raise a token's value past the bound, and is refused, changing nothing.
+    let (pump_user, pump_tokens) = (
+        env.funded_keypair(LAMPORTS_PER_SOL).await,
+        attacker_tokens[0],
+    );
+    let pump = deposit_sol_instruction(
+        &ours,
+        &pump_user.pubkey(),
+        &pump_tokens,
+        &pump_tokens,
+        2 * bound - 1,
+    );
+    let mut watched = ours.state_addresses();
+    watched.push(pump_tokens);
+    let before = env.snapshot(&watched).await;
+    assert_pool_error(
+        env.send(&[pump], &[&pump_user]).await,
+        StakePoolError::DepositTooSmall,
+    );
+    assert_eq!(env.snapshot(&watched).await, before);
+
     let victim_deposit = 15 * LAMPORTS_PER_SOL;
     // Reference: the victim gets one token, worth half of the pool.
     let (victim, victim_tokens) = env.pool_user(&reference, 20 * LAMPORTS_PER_SOL).await;
@@ -377,6 +400,61 @@ async fn share_price_inflation_by_burning_tokens_fails() {
     let minted = env.token_balance(&victim_tokens).await;
     let state = spl_pool_state(&mut env, &pool).await;
     assert!(LAMPORTS_PER_SOL - state.calc_lamports_withdraw_amount(minted).unwrap() < bound);
+}
+
+/// Burning every token: with no token left to hold the pool's value, the update counts
+/// nothing (the reference counts it all), so the next deposit mints 1:1 instead of one token
+/// worth everything the pool holds; the value is held back for the holders that come.
+#[tokio::test]
+async fn burning_every_token_cannot_inflate_the_next_deposit() {
+    let mut env = start().await;
+    let config = PoolConfig {
+        epoch_fee: no_fee(),
+        withdrawal_fee: no_fee(),
+        deposit_fee: no_fee(),
+        referral_fee: 0,
+        ..PoolConfig::default()
+    };
+    let pool = create_pool(&mut env, PROGRAM_ID, &config).await;
+    let (attacker, tokens) = env.pool_user(&pool, 20 * LAMPORTS_PER_SOL).await;
+    let deposit = deposit_sol_instruction(
+        &pool,
+        &attacker.pubkey(),
+        &tokens,
+        &tokens,
+        LAMPORTS_PER_SOL,
+    );
+    env.send(&[deposit], &[&attacker]).await.unwrap();
+    let burn = spl_token_interface::instruction::burn(
+        &pool.token_program,
+        &tokens,
+        &pool.pool_mint.pubkey(),
+        &attacker.pubkey(),
+        &[],
+        LAMPORTS_PER_SOL,
+    )
+    .unwrap();
+    env.send(&[burn], &[&attacker]).await.unwrap();
+    env.send(&update_instructions(&pool), &[]).await.unwrap();
+    let state = spl_pool_state(&mut env, &pool).await;
+    assert_eq!((state.total_lamports, state.pool_token_supply), (0, 0));
+    assert_eq!(held_back(&mut env, &pool).await, LAMPORTS_PER_SOL);
+    // One lamport buys one token, not the pool.
+    let first = deposit_sol_instruction(&pool, &attacker.pubkey(), &tokens, &tokens, 1);
+    env.send(&[first], &[&attacker]).await.unwrap();
+    let (victim, victim_tokens) = env.pool_user(&pool, 10 * LAMPORTS_PER_SOL).await;
+    let deposit = deposit_sol_instruction(
+        &pool,
+        &victim.pubkey(),
+        &victim_tokens,
+        &victim_tokens,
+        5 * LAMPORTS_PER_SOL,
+    );
+    env.send(&[deposit], &[&victim]).await.unwrap();
+    assert_eq!(
+        env.token_balance(&victim_tokens).await,
+        5 * LAMPORTS_PER_SOL
+    );
 }
 
 /// `RemoveValidatorFromPool` naming a stake account that is not delegated fails with the

@@ -309,6 +309,47 @@ pub fn countable_lamports(
         .max(raised)
 }
 
+/// The most one deposit's rounding may raise a token's value once past the update's bound:
+/// one part in 10,000 (0.01%).
+pub const MAX_DEPOSIT_RATE_INCREASE: Fee = Fee {
+    denominator: 10_000,
+    numerator: 1,
+};
+
+/// Whether a deposit taking the pool from `before` to `after` (total lamports, supply) pumps a
+/// token's value: it ends past the bound an update keeps ([`countable_lamports`] from
+/// `epoch_start`) and raises it by more than [`MAX_DEPOSIT_RATE_INCREASE`]. What a deposit
+/// loses to rounding stays with the holders; the sole holder of a nearly empty pool would pay
+/// it to themselves, raising the rate by half with each deposit of 2r - 1 lamports for one
+/// token. Any deposit into a pool within the bound passes, and past it (only after such an
+/// attack) every deposit but dust into a pool of a handful of tokens. Inlined: as a call it
+/// takes six machine arguments.
+#[inline(always)]
+pub fn deposit_pumps_rate(
+    before: (u64, u64),
+    after: (u64, u64),
+    epoch_start: (u64, u64),
+) -> Option<bool> {
+    let (total_after, supply_after) = after;
+    if total_after <= countable_lamports(supply_after, epoch_start.0, epoch_start.1) {
+        return Some(false);
+    }
+    let (total_before, supply_before) = before;
+    if supply_before == 0 {
+        // A first deposit mints 1:1 and raises nothing.
+        return Some(false);
+    }
+    // The value `after`'s tokens had at the rate before, raised by the allowance.
+    let Fee {
+        denominator,
+        numerator,
+    } = MAX_DEPOSIT_RATE_INCREASE;
+    let allowed = mul_div_floor(supply_after, total_before, supply_before).and_then(|at_rate| {
+        mul_div_floor(at_rate, denominator.checked_add(numerator)?, denominator)
+    })?;
+    Some(total_after > allowed)
+}
+
 /// Pool tokens minted to the manager for an epoch's rewards.
 ///
 /// `reward_lamports` is the growth of the pool over the epoch and `new_total_lamports` the
@@ -461,6 +502,36 @@ mod tests {
             let counted = rewarded.saturating_add(donation).min(countable);
             let bound = (UNBOUNDED_LAMPORTS_PER_POOL_TOKEN as f64).max(start_rate * 1.01);
             prop_assert!(rate(counted, supply) <= bound * 1.000001);
+        }
+
+        /// A deposit into a pool within the bound never counts as pumping; past it, the sole
+        /// holder's deposit of 2r - 1 lamports for one token does, and a deposit into a pool
+        /// of many tokens, losing up to a token's worth, does not.
+        #[test]
+        fn only_a_nearly_empty_pools_deposits_can_pump_its_rate(
+            rate in 1u64..1_000,
+            supply in 1u64..(1u64 << 40),
+            lamports in 1u64..(1u64 << 40),
+        ) {
+            let total = supply * rate;
+            let minted = pool_tokens_for_deposit(lamports, total, supply).unwrap();
+            prop_assert_eq!(
+                deposit_pumps_rate((total, supply), (total + lamports, supply + minted), (total, supply)),
+                Some(false)
+            );
+            let at_bound = UNBOUNDED_LAMPORTS_PER_POOL_TOKEN;
+            let pump = 2 * at_bound - 1;
+            prop_assert_eq!(
+                deposit_pumps_rate((at_bound, 1), (at_bound + pump, 2), (1, 1)),
+                Some(true)
+            );
+            let many = 1_000_000u64;
+            let big = many * at_bound;
+            let minted = pool_tokens_for_deposit(lamports, big, many).unwrap();
+            prop_assert_eq!(
+                deposit_pumps_rate((big, many), (big + lamports, many + minted), (1, 1)),
+                Some(false)
+            );
         }
 
         /// A donation out of proportion to a nearly empty pool is counted over the following

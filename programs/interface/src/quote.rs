@@ -37,29 +37,46 @@ fn deposit_result(
     split: Option<DepositSplit>,
     lamports: u64,
     pool: &StakePoolHeader,
+    tail: &StakePoolTail,
 ) -> Result<DepositSplit, ProgramError> {
     let split = split.ok_or(StakePoolError::CalculationFailure)?;
     check_deposit(
         &split,
         lamports,
-        pool.total_lamports(),
-        pool.pool_token_supply(),
+        (pool.total_lamports(), pool.pool_token_supply()),
+        epoch_start(tail),
     )?;
     Ok(split)
 }
 
+/// The pool's value and supply when the epoch started (recorded by the epoch's first update):
+/// the base of the bound on a token's value (`math::countable_lamports`).
+#[inline(always)]
+pub fn epoch_start(tail: &StakePoolTail) -> (u64, u64) {
+    (
+        tail.last_epoch_total_lamports,
+        tail.last_epoch_pool_token_supply,
+    )
+}
+
 /// The rules every deposit meets, in the program and in its quotes: the user gets at least
-/// one pool token (`DepositTooSmall`), and rounding at the pool's rate takes no more than
+/// one pool token (`DepositTooSmall`); rounding at the pool's rate takes no more than
 /// 0.01% (or 10,000 lamports) of the deposit (`DepositTooSmall`: a share-price inflation of a
-/// nearly empty pool, see [`math::deposit_rounding_loss_is_excessive`]). Inlined: as a call
-/// it takes six machine arguments once LLVM passes the split's two fields by value.
+/// nearly empty pool, see [`math::deposit_rounding_loss_is_excessive`]); and what rounding
+/// leaves in the pool does not raise a token's value past the bound an update keeps
+/// (`DepositTooSmall`: [`math::countable_lamports`] from `epoch_start`, [`epoch_start`]) — so
+/// the sole holder of a nearly empty pool cannot pump its rate with deposits that lose to
+/// rounding what they pay themselves ([`math::deposit_pumps_rate`]). Honest deposits never
+/// come near. `pool` is the pool's (total lamports, supply) before the deposit. Inlined: as a call
+/// it takes more than five machine arguments.
 #[inline(always)]
 pub fn check_deposit(
     split: &DepositSplit,
     lamports: u64,
-    total_lamports: u64,
-    pool_token_supply: u64,
+    pool: (u64, u64),
+    epoch_start: (u64, u64),
 ) -> Result<(), ProgramError> {
+    let (total_lamports, pool_token_supply) = pool;
     if split.user == 0 {
         return Err(StakePoolError::DepositTooSmall.into());
     }
@@ -68,6 +85,21 @@ pub fn check_deposit(
         split.minted,
         total_lamports,
         pool_token_supply,
+    )
+    .ok_or(StakePoolError::CalculationFailure)?
+    {
+        return Err(StakePoolError::DepositTooSmall.into());
+    }
+    let (Some(total_after), Some(supply_after)) = (
+        total_lamports.checked_add(lamports),
+        pool_token_supply.checked_add(split.minted),
+    ) else {
+        return Err(StakePoolError::CalculationFailure.into());
+    };
+    if math::deposit_pumps_rate(
+        (total_lamports, pool_token_supply),
+        (total_after, supply_after),
+        epoch_start,
     )
     .ok_or(StakePoolError::CalculationFailure)?
     {
@@ -103,6 +135,7 @@ pub fn deposit_sol(
         ),
         lamports,
         pool,
+        &tail,
     )
 }
 
@@ -161,6 +194,7 @@ pub fn deposit_stake(
         ),
         total_lamports_in,
         pool,
+        &tail,
     )
 }
 

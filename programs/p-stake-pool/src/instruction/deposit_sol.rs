@@ -16,7 +16,7 @@
 //! Data: lamports u64 (and, for the slippage variant, minimum pool tokens out u64).
 
 use crate::instruction::Invocation;
-use p_stake_pool_interface::quote::check_deposit;
+use p_stake_pool_interface::quote::{self, check_deposit};
 use pinocchio::cpi::set_return_data;
 use pinocchio::{error::ProgramError, ProgramResult};
 
@@ -59,7 +59,7 @@ pub fn process(
 
     let current_epoch = sysvar::current_epoch()?;
     check_owner(stake_pool, program_id)?;
-    let (split, bump, total_lamports, pool_token_supply) = {
+    let (split, bump, total_lamports, pool_token_supply, epoch_start) = {
         let data = stake_pool.try_borrow()?;
         let (pool, tail) = load_pool(&data)?;
         pda::check_withdraw_authority(
@@ -100,12 +100,19 @@ pub fn process(
             pool.stake_withdraw_bump_seed,
             pool.total_lamports(),
             pool.pool_token_supply(),
+            quote::epoch_start(&tail),
         )
     };
 
-    // At least one token for the user, and no more than 0.01% lost to rounding (the
-    // share-price inflation of a nearly empty pool; the reference has no such bound).
-    check_deposit(&split, lamports, total_lamports, pool_token_supply)?;
+    // At least one token for the user, no more than 0.01% lost to rounding, and a token's
+    // value kept within the update's bound (the share-price inflation of a nearly empty pool;
+    // the reference has no such bounds).
+    check_deposit(
+        &split,
+        lamports,
+        (total_lamports, pool_token_supply),
+        epoch_start,
+    )?;
     if let Some(minimum) = minimum_pool_tokens_out {
         if split.user < minimum {
             return Err(StakePoolError::ExceededSlippage.into());

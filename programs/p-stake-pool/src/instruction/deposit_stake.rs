@@ -31,7 +31,7 @@
 //! scan of the list; SPL clients do not send it).
 
 use crate::instruction::Invocation;
-use p_stake_pool_interface::quote::check_deposit;
+use p_stake_pool_interface::quote::{self, check_deposit};
 use pinocchio::cpi::set_return_data;
 use pinocchio::{
     cpi::{Seed, Signer},
@@ -257,9 +257,15 @@ pub fn process(
         tail.stake_referral_fee,
     )
     .ok_or(StakePoolError::CalculationFailure)?;
-    // At least one token for the user, and no more than 0.01% lost to rounding (the
-    // share-price inflation of a nearly empty pool; the reference has no such bound).
-    check_deposit(&split, total_deposit, total_lamports, pool_token_supply)?;
+    // At least one token for the user, no more than 0.01% lost to rounding, and a token's
+    // value kept within the update's bound (the share-price inflation of a nearly empty pool;
+    // the reference has no such bounds).
+    check_deposit(
+        &split,
+        total_deposit,
+        (total_lamports, pool_token_supply),
+        quote::epoch_start(&tail),
+    )?;
     if let Some(minimum) = minimum_pool_tokens_out {
         if split.user < minimum {
             return Err(StakePoolError::ExceededSlippage.into());

@@ -164,6 +164,13 @@ pub fn process(
     // The supply is re-read from the mint, the single source of truth for tokens in
     // circulation (it includes the fee just minted).
     let supply = Mint::load(&pool_mint.try_borrow()?)?.supply();
+    // No token left to hold the value (every token burnt, and no fee minted for it): count
+    // nothing, so the next deposit mints 1:1 at a lamport a token rather than at whatever the
+    // pool holds (share-price inflation by burning). It is held back, and counted once tokens
+    // exist again, within the bound above.
+    if supply == 0 {
+        total_lamports = 0;
+    }
 
     let mut data = stake_pool.try_borrow_mut()?;
     {
