@@ -402,14 +402,21 @@ async fn share_price_inflation_by_burning_tokens_fails() {
     assert!(LAMPORTS_PER_SOL - state.calc_lamports_withdraw_amount(minted).unwrap() < bound);
 }
 
-/// Burning every token: with no token left to hold the pool's value, the update counts
-/// nothing (the reference counts it all), so the next deposit mints 1:1 instead of one token
-/// worth everything the pool holds; the value is held back for the holders that come.
+/// Burning every token (and donating): with no token left to hold the pool's value, the update
+/// counts nothing and charges no fee (the reference counts it all, and its fee, priced on the
+/// stale supply, can mint a single token worth the pool), so the next deposit mints 1:1
+/// instead of one token worth everything the pool holds; the value is held back for the
+/// holders that come.
 #[tokio::test]
 async fn burning_every_token_cannot_inflate_the_next_deposit() {
     let mut env = start().await;
+    // A 5% epoch fee: priced on the stale supply, it would otherwise mint the manager a token
+    // worth the whole pool (found by the review of the first version of this rule).
     let config = PoolConfig {
-        epoch_fee: no_fee(),
+        epoch_fee: Fee {
+            denominator: 100,
+            numerator: 5,
+        },
         withdrawal_fee: no_fee(),
         deposit_fee: no_fee(),
         referral_fee: 0,
@@ -435,10 +442,12 @@ async fn burning_every_token_cannot_inflate_the_next_deposit() {
     )
     .unwrap();
     env.send(&[burn], &[&attacker]).await.unwrap();
+    env.transfer(&pool.reserve_stake, LAMPORTS_PER_SOL).await;
     env.send(&update_instructions(&pool), &[]).await.unwrap();
     let state = spl_pool_state(&mut env, &pool).await;
     assert_eq!((state.total_lamports, state.pool_token_supply), (0, 0));
-    assert_eq!(held_back(&mut env, &pool).await, LAMPORTS_PER_SOL);
+    assert_eq!(held_back(&mut env, &pool).await, 2 * LAMPORTS_PER_SOL);
+    assert_eq!(env.token_balance(&pool.manager_fee_account).await, 0);
     // One lamport buys one token, not the pool.
     let first = deposit_sol_instruction(&pool, &attacker.pubkey(), &tokens, &tokens, 1);
     env.send(&[first], &[&attacker]).await.unwrap();

@@ -128,7 +128,13 @@ pub fn process(
     // reward 1:1.
     let new_epoch = last_update_epoch < current_epoch;
     let tokens = Mint::load(&pool_mint.try_borrow()?)?.supply();
-    if tokens > 0 {
+    if tokens == 0 && previous_supply > 0 {
+        // Every token burnt since the last update: no token is left to hold the value, and
+        // the fee below would be priced on the stale supply. Count nothing (and so charge no
+        // fee): the next deposit mints 1:1, and the value is counted for the holders that
+        // come, within the bound. (A pool that never had tokens keeps the reference's rule.)
+        total_lamports = 0;
+    } else if tokens > 0 {
         let (start_total, start_supply) = if new_epoch {
             (previous_lamports, previous_supply)
         } else {
