@@ -129,10 +129,12 @@ pub fn process(
     let new_epoch = last_update_epoch < current_epoch;
     let tokens = Mint::load(&pool_mint.try_borrow()?)?.supply();
     if tokens == 0 && previous_supply > 0 {
-        // Every token burnt since the last update: no token is left to hold the value, and
-        // the fee below would be priced on the stale supply. Count nothing (and so charge no
-        // fee): the next deposit mints 1:1, and the value is counted for the holders that
-        // come, within the bound. (A pool that never had tokens keeps the reference's rule.)
+        // Every token burnt since the last update: no token is left to hold the value. Count
+        // nothing (and so charge no fee), so the next deposit mints 1:1 rather than one token
+        // worth the pool. The value stays in the pool's accounts: a depositor before the next
+        // epoch's update shares in it within the bound; otherwise that update finds a pool that
+        // never had tokens and keeps the reference's rule (the epoch fee mints it 1:1 to the
+        // manager). It is a donation by whoever burnt the tokens either way.
         total_lamports = 0;
     } else if tokens > 0 {
         let (start_total, start_supply) = if new_epoch {
@@ -149,7 +151,10 @@ pub fn process(
 
     let reward_lamports = total_lamports.saturating_sub(previous_lamports);
     let fee = if fee_account_usable {
-        math::epoch_fee_pool_tokens(reward_lamports, total_lamports, previous_supply, &epoch_fee)
+        // Priced on the tokens that exist (the mint's supply), not the recorded supply: they
+        // differ only after holders burn tokens outside the pool, and a fee priced on the
+        // larger, stale supply would take the remaining holders' share (the reference does).
+        math::epoch_fee_pool_tokens(reward_lamports, total_lamports, tokens, &epoch_fee)
             .ok_or(StakePoolError::CalculationFailure)?
     } else {
         0
