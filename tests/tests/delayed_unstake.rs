@@ -41,6 +41,34 @@ fn ticket_address(pool: &Pool, stake: &Pubkey) -> Pubkey {
     find_ticket(&PROGRAM_ID, &pool.stake_pool.pubkey(), stake).0
 }
 
+/// A pool holding a user's 10 SOL deposit and `validators` validators at the pool's minimum
+/// (added, an epoch passed, updated): none has stake to spare. The pool, the user, the user's
+/// pool tokens and the validators' vote accounts.
+async fn pool_at_the_minimum(
+    env: &mut Env,
+    validators: usize,
+) -> (Pool, Keypair, Pubkey, Vec<Pubkey>) {
+    let pool = create_pool(env, PROGRAM_ID, &PoolConfig::default()).await;
+    let (user, user_tokens) = env.pool_user(&pool, 20 * LAMPORTS_PER_SOL).await;
+    let deposit = deposit_sol_instruction(
+        &pool,
+        &user.pubkey(),
+        &user_tokens,
+        &user_tokens,
+        10 * LAMPORTS_PER_SOL,
+    );
+    env.send(&[deposit], &[&user]).await.unwrap();
+    let mut votes = Vec::new();
+    for _ in 0..validators {
+        let vote = env.create_vote_account(0).await;
+        add_validator(env, &pool, &vote).await;
+        votes.push(vote);
+    }
+    env.next_epoch().await;
+    update(env, &pool).await;
+    (pool, user, user_tokens, votes)
+}
+
 /// `total_lamports / pool_token_supply` never falls: `after >= before` as fractions.
 fn rate_not_lower(before: (u64, u64), after: (u64, u64)) -> bool {
     after.0 as u128 * before.1 as u128 >= before.0 as u128 * after.1 as u128
@@ -337,24 +365,9 @@ async fn claims_that_are_not_the_owners_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn request_served_by_the_reserve_is_claimable_at_once_when_validators_sit_at_the_minimum() {
     let mut env = start().await;
-    let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
-    let (user, user_tokens) = env.pool_user(&pool, 20 * LAMPORTS_PER_SOL).await;
-    let deposit = deposit_sol_instruction(
-        &pool,
-        &user.pubkey(),
-        &user_tokens,
-        &user_tokens,
-        10 * LAMPORTS_PER_SOL,
-    );
-    env.send(&[deposit], &[&user]).await.unwrap();
     // Two validators sitting at the pool's minimum: none has stake to spare, so the reserve
     // pays, as for `WithdrawStake` — users still get out.
-    for _ in 0..2 {
-        let vote = env.create_vote_account(0).await;
-        add_validator(&mut env, &pool, &vote).await;
-    }
-    env.next_epoch().await;
-    update(&mut env, &pool).await;
+    let (pool, user, user_tokens, _) = pool_at_the_minimum(&mut env, 2).await;
     let payer = env.payer();
     let stake = ticket_stake(&mut env).await;
     let tokens = env.token_balance(&user_tokens).await / 4;
@@ -439,24 +452,7 @@ async fn requests_below_a_stake_split_are_refused() {
 #[tokio::test]
 async fn a_ticket_at_a_pool_pda_is_refused() {
     let mut env = start().await;
-    let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
-    let (user, user_tokens) = env.pool_user(&pool, 20 * LAMPORTS_PER_SOL).await;
-    let deposit = deposit_sol_instruction(
-        &pool,
-        &user.pubkey(),
-        &user_tokens,
-        &user_tokens,
-        10 * LAMPORTS_PER_SOL,
-    );
-    env.send(&[deposit], &[&user]).await.unwrap();
-    let mut votes = Vec::new();
-    for _ in 0..2 {
-        let vote = env.create_vote_account(0).await;
-        add_validator(&mut env, &pool, &vote).await;
-        votes.push(vote);
-    }
-    env.next_epoch().await;
-    update(&mut env, &pool).await;
+    let (pool, user, user_tokens, votes) = pool_at_the_minimum(&mut env, 2).await;
     let state = spl_pool_state(&mut env, &pool).await;
     let remove = spl_stake_pool::instruction::remove_validator_from_pool_with_vote(
         &pool.program_id,
@@ -520,20 +516,8 @@ async fn a_ticket_at_a_pool_pda_is_refused() {
 #[tokio::test]
 async fn the_crank_leaves_an_account_at_a_removed_entrys_address_alone() {
     let mut env = start().await;
-    let pool = create_pool(&mut env, PROGRAM_ID, &PoolConfig::default()).await;
-    let (user, user_tokens) = env.pool_user(&pool, 20 * LAMPORTS_PER_SOL).await;
-    let deposit = deposit_sol_instruction(
-        &pool,
-        &user.pubkey(),
-        &user_tokens,
-        &user_tokens,
-        10 * LAMPORTS_PER_SOL,
-    );
-    env.send(&[deposit], &[&user]).await.unwrap();
-    let vote = env.create_vote_account(0).await;
-    add_validator(&mut env, &pool, &vote).await;
-    env.next_epoch().await;
-    update(&mut env, &pool).await;
+    let (pool, user, user_tokens, votes) = pool_at_the_minimum(&mut env, 1).await;
+    let vote = votes[0];
 
     let validator_stake = pool.validator_stake(&vote);
     let whole = env.lamports(&validator_stake).await;

@@ -45,6 +45,20 @@ fn deposit_stake(
     )
 }
 
+/// No fee on stake deposits and 10% on SOL deposits, on both pools: lamports credited as
+/// stake would dodge the 10%.
+async fn no_stake_fee_and_a_tenth_on_sol(env: &mut Env, twin: &Twin) {
+    for fee in [
+        FeeType::StakeDeposit(Fee::default()),
+        FeeType::SolDeposit(Fee {
+            denominator: 10,
+            numerator: 1,
+        }),
+    ] {
+        twin.set_fee(env, fee).await.unwrap();
+    }
+}
+
 /// A merely initialized (never delegated) stake account merged into a validator stake that is
 /// still activating: the stake program accepts the merge and the reference credits every
 /// lamport as stake — no SOL deposit fee, no SOL deposit authority. Here the source is
@@ -58,16 +72,7 @@ async fn undelegated_stake_into_activating_validator_is_refused() {
     };
     let mut twin = Twin::create(&mut env, &config).await;
     let bob = twin.add_user(&mut env, LAMPORTS_PER_SOL).await;
-    // No fee on stake, 10% on SOL: lamports credited as stake dodge the 10%.
-    for fee in [
-        FeeType::StakeDeposit(Fee::default()),
-        FeeType::SolDeposit(Fee {
-            denominator: 10,
-            numerator: 1,
-        }),
-    ] {
-        twin.set_fee(&mut env, fee).await.unwrap();
-    }
+    no_stake_fee_and_a_tenth_on_sol(&mut env, &twin).await;
     let vote = env.create_vote_account(0).await;
     // Added this epoch: the validator stake is still activating.
     twin.add_validator(&mut env, &vote).await.unwrap();
@@ -116,15 +121,7 @@ async fn deactivated_stake_into_activating_validator_is_refused() {
     };
     let mut twin = Twin::create(&mut env, &config).await;
     let bob = twin.add_user(&mut env, LAMPORTS_PER_SOL).await;
-    for fee in [
-        FeeType::StakeDeposit(Fee::default()),
-        FeeType::SolDeposit(Fee {
-            denominator: 10,
-            numerator: 1,
-        }),
-    ] {
-        twin.set_fee(&mut env, fee).await.unwrap();
-    }
+    no_stake_fee_and_a_tenth_on_sol(&mut env, &twin).await;
     let vote = env.create_vote_account(0).await;
     let payer = env.payer().pubkey();
     let deactivate =
