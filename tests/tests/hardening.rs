@@ -185,6 +185,36 @@ async fn deactivated_stake_into_activating_validator_is_refused() {
     assert_pool_invariants(&mut env, &twin.ours).await;
 }
 
+/// No fee of any kind: the share-price attacks' pools.
+fn fee_free() -> PoolConfig {
+    PoolConfig {
+        epoch_fee: no_fee(),
+        withdrawal_fee: no_fee(),
+        deposit_fee: no_fee(),
+        referral_fee: 0,
+        ..PoolConfig::default()
+    }
+}
+
+/// A holder burning `amount` of their pool tokens straight through the token program (no pool
+/// instruction involved).
+fn burn_outside_the_pool(
+    pool: &Pool,
+    owner: &Pubkey,
+    tokens: &Pubkey,
+    amount: u64,
+) -> solana_sdk::instruction::Instruction {
+    spl_token_interface::instruction::burn(
+        &pool.token_program,
+        tokens,
+        &pool.pool_mint.pubkey(),
+        owner,
+        &[],
+        amount,
+    )
+    .unwrap()
+}
+
 /// Lamports a pool's accounts hold beyond what its books count (the reserve above its rent
 /// plus every entry's stake, minus `total_lamports`): value held back by the update's bound.
 async fn held_back(env: &mut Env, pool: &Pool) -> u64 {
@@ -211,13 +241,7 @@ async fn held_back(env: &mut Env, pool: &Pool) -> u64 {
 #[tokio::test]
 async fn share_price_inflation_of_an_empty_pool_fails() {
     let mut env = start().await;
-    let config = PoolConfig {
-        epoch_fee: no_fee(),
-        withdrawal_fee: no_fee(),
-        deposit_fee: no_fee(),
-        referral_fee: 0,
-        ..PoolConfig::default()
-    };
+    let config = fee_free();
     let (ours, reference) = create_pool_pair(&mut env, &config).await;
     let donation = 10 * LAMPORTS_PER_SOL;
     let mut attacker_tokens = Vec::new();
@@ -350,13 +374,7 @@ async fn share_price_inflation_of_an_empty_pool_fails() {
 #[tokio::test]
 async fn share_price_inflation_by_burning_tokens_fails() {
     let mut env = start().await;
-    let config = PoolConfig {
-        epoch_fee: no_fee(),
-        withdrawal_fee: no_fee(),
-        deposit_fee: no_fee(),
-        referral_fee: 0,
-        ..PoolConfig::default()
-    };
+    let config = fee_free();
     let pool = create_pool(&mut env, PROGRAM_ID, &config).await;
     let (attacker, tokens) = env.pool_user(&pool, 20 * LAMPORTS_PER_SOL).await;
     let deposit = deposit_sol_instruction(
@@ -367,15 +385,12 @@ async fn share_price_inflation_by_burning_tokens_fails() {
         10 * LAMPORTS_PER_SOL,
     );
     env.send(&[deposit], &[&attacker]).await.unwrap();
-    let burn = spl_token_interface::instruction::burn(
-        &pool.token_program,
-        &tokens,
-        &pool.pool_mint.pubkey(),
+    let burn = burn_outside_the_pool(
+        &pool,
         &attacker.pubkey(),
-        &[],
+        &tokens,
         10 * LAMPORTS_PER_SOL - 1,
-    )
-    .unwrap();
+    );
     env.send(&[burn], &[&attacker]).await.unwrap();
     env.send(&update_instructions(&pool), &[]).await.unwrap();
     let bound = p_stake_pool_interface::math::UNBOUNDED_LAMPORTS_PER_POOL_TOKEN;
@@ -414,10 +429,7 @@ async fn burning_every_token_cannot_inflate_the_next_deposit() {
             denominator: 100,
             numerator: 5,
         },
-        withdrawal_fee: no_fee(),
-        deposit_fee: no_fee(),
-        referral_fee: 0,
-        ..PoolConfig::default()
+        ..fee_free()
     };
     let pool = create_pool(&mut env, PROGRAM_ID, &config).await;
     let (attacker, tokens) = env.pool_user(&pool, 20 * LAMPORTS_PER_SOL).await;
@@ -429,15 +441,7 @@ async fn burning_every_token_cannot_inflate_the_next_deposit() {
         LAMPORTS_PER_SOL,
     );
     env.send(&[deposit], &[&attacker]).await.unwrap();
-    let burn = spl_token_interface::instruction::burn(
-        &pool.token_program,
-        &tokens,
-        &pool.pool_mint.pubkey(),
-        &attacker.pubkey(),
-        &[],
-        LAMPORTS_PER_SOL,
-    )
-    .unwrap();
+    let burn = burn_outside_the_pool(&pool, &attacker.pubkey(), &tokens, LAMPORTS_PER_SOL);
     env.send(&[burn], &[&attacker]).await.unwrap();
     env.transfer(&pool.reserve_stake, LAMPORTS_PER_SOL).await;
     env.send(&update_instructions(&pool), &[]).await.unwrap();
