@@ -2,7 +2,7 @@
 //!
 //! A vote account is the bincode encoding of `VoteStateVersions`: a u32 tag, then the state.
 //! Mainnet holds three versions (the vote program rewrites an account in the newest version
-//! whenever it touches it, and refuses tag 0):
+//! whenever it touches it; tag 0 is an account never initialized):
 //!
 //! | tag | version    | commission                                  | votes           | BLS key |
 //! |-----|------------|---------------------------------------------|-----------------|---------|
@@ -39,9 +39,9 @@ const AUTHORIZED_VOTER: usize = 8 + PUBKEY;
 pub enum VoteAccountError {
     /// Ends before its own lengths say.
     Truncated,
-    /// Tag 0 (`0_23_5`, refused by the vote program) or a tag no vote program writes.
+    /// A tag no vote program writes.
     UnsupportedVersion(u32),
-    /// No authorized voter: created but never initialized.
+    /// Tag 0, or no authorized voter: created but never initialized.
     Uninitialized,
     /// A length or option tag outside what the vote program writes.
     Malformed,
@@ -98,6 +98,8 @@ impl<'a> VoteAccount<'a> {
             1 => VoteVersion::V1_14_11,
             2 => VoteVersion::V3,
             3 => VoteVersion::V4,
+            // An account the vote program has not initialized is all zeroes.
+            0 => return Err(VoteAccountError::Uninitialized),
             other => return Err(VoteAccountError::UnsupportedVersion(other)),
         };
         let node = reader.pubkey()?;
