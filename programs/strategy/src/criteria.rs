@@ -224,21 +224,26 @@ pub fn score(credit_share_ppm: u64, commission_bps: u16) -> u64 {
 pub fn evaluate(candidate: &Candidate, criteria: &Criteria, clock: &ClusterClock) -> Evaluation {
     let account = candidate.account.as_ref();
     let current_commission = account.map_or(FULL_BPS, |account| account.inflation_commission_bps);
-    let commission_bps =
-        current_commission.max(candidate.charged_commission_bps.unwrap_or(0));
+    let commission_bps = current_commission.max(candidate.charged_commission_bps.unwrap_or(0));
     let slots_since_vote = account
         .and_then(|account| account.last_voted_slot)
         .map_or(u64::MAX, |slot| clock.slot.saturating_sub(slot));
-    let credit_share_ppm =
-        account.map_or(0, |account| credit_share_ppm(account, clock, criteria.credit_epochs));
-    let block_revenue_bps = account.map_or(FULL_BPS, |account| account.block_revenue_commission_bps);
+    let credit_share_ppm = account.map_or(0, |account| {
+        credit_share_ppm(account, clock, criteria.credit_epochs)
+    });
+    let block_revenue_bps =
+        account.map_or(FULL_BPS, |account| account.block_revenue_commission_bps);
     let has_bls_key = account.is_some_and(|account| account.has_bls_key);
     let voting_epochs = account.map_or(0, |account| voting_epochs(account, clock));
-    // No stake anywhere reads as no share.
-    let cluster_bps = u128::from(candidate.epoch_stake)
-        .saturating_mul(u128::from(FULL_BPS))
-        .checked_div(u128::from(clock.total_stake))
-        .map_or(0, |share| u64::try_from(share).unwrap_or(u64::MAX));
+    // Rounded up: a validator a lamport over the cap fails it. No stake anywhere reads as none.
+    let cluster_bps = if clock.total_stake == 0 {
+        0
+    } else {
+        let share = u128::from(candidate.epoch_stake)
+            .saturating_mul(u128::from(FULL_BPS))
+            .div_ceil(u128::from(clock.total_stake));
+        u64::try_from(share).unwrap_or(u64::MAX)
+    };
     let yes = |flag: bool| u64::from(flag);
     let at_most = |criterion, value: u64, limit: u64| Check {
         criterion,

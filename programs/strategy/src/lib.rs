@@ -88,12 +88,7 @@ impl Strategy<'_> {
                 return Err(StrategyError::ShareAbove100Percent(name));
             }
         }
-        if self
-            .allocation
-            .label_caps_bps
-            .iter()
-            .any(|cap| *cap > full)
-        {
+        if self.allocation.label_caps_bps.iter().any(|cap| *cap > full) {
             return Err(StrategyError::ShareAbove100Percent("label cap"));
         }
         if self.allocation.label_caps_bps.len() > 64 {
@@ -120,7 +115,9 @@ pub struct Holding {
 
 impl Holding {
     /// Reads a validator list entry.
-    pub fn from_entry(entry: &p_stake_pool_interface::state::validator_list::ValidatorStakeInfo) -> Self {
+    pub fn from_entry(
+        entry: &p_stake_pool_interface::state::validator_list::ValidatorStakeInfo,
+    ) -> Self {
         Holding {
             active: entry.active_stake_lamports(),
             transient: entry.transient_stake_lamports(),

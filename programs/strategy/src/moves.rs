@@ -95,7 +95,9 @@ pub enum Move {
     /// `DecreaseValidatorStakeWithReserve` of this many lamports.
     Decrease(u64),
     /// `RemoveValidatorFromPool`; `instant` when outside the cap.
-    Remove { instant: bool },
+    Remove {
+        instant: bool,
+    },
     Wait(Wait),
 }
 
@@ -227,8 +229,7 @@ pub fn plan(
         let shortfall = line.target.saturating_sub(line.current());
         let affordable = reserve_left(&spent).saturating_sub(limits.stake_rent);
         let amount = shortfall.min(affordable).min(cap_left(&spent));
-        moves[index] = if shortfall <= limits.hysteresis || shortfall < limits.minimum_delegation
-        {
+        moves[index] = if shortfall <= limits.hysteresis || shortfall < limits.minimum_delegation {
             Move::Wait(Wait::OnTarget)
         } else if line.transient > 0 {
             Move::Wait(Wait::InFlight)

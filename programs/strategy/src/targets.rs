@@ -207,9 +207,8 @@ fn divide(standings: &[Standing], rules: &Allocation, pool_lamports: u64, target
         for (label, cap_bps) in rules.label_caps_bps.iter().enumerate().take(labels) {
             let bit = 1u64 << label;
             let cap = share_of(pool_lamports, *cap_bps);
-            let members = |standing: &Standing, target: &Target| {
-                target.seated && standing.labels & bit != 0
-            };
+            let members =
+                |standing: &Standing, target: &Target| target.seated && standing.labels & bit != 0;
             let held: u64 = standings
                 .iter()
                 .zip(targets.iter())

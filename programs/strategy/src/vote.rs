@@ -195,7 +195,10 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, len: usize) -> Result<&'a [u8], VoteAccountError> {
-        let end = self.at.checked_add(len).ok_or(VoteAccountError::Truncated)?;
+        let end = self
+            .at
+            .checked_add(len)
+            .ok_or(VoteAccountError::Truncated)?;
         let bytes = self
             .data
             .get(self.at..end)

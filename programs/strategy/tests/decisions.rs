@@ -4,6 +4,9 @@
 //! arithmetic, as the program does, and keeps every lamport), is the same for the same
 //! inputs, and repeated epoch after epoch converges to the targets.
 
+// Test arithmetic on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use p_stake_pool_strategy::{
     criteria::{Candidate, ClusterClock, Criteria, Evaluation, Listing},
     decide,
@@ -140,7 +143,12 @@ struct Decision {
     moves: Vec<Move>,
 }
 
-fn run(strategy: &Policy, clock: &ClusterClock, pool: &PoolState, subjects: &[Subject]) -> Decision {
+fn run(
+    strategy: &Policy,
+    clock: &ClusterClock,
+    pool: &PoolState,
+    subjects: &[Subject],
+) -> Decision {
     let n = subjects.len();
     let evaluation = Evaluation {
         checks: [p_stake_pool_strategy::criteria::Check {
@@ -244,7 +252,10 @@ fn apply(
         match *mv {
             Move::Add => {
                 assert!(validator.holding.is_none());
-                pool.reserve = pool.reserve.checked_sub(minimum).expect("reserve overdrawn");
+                pool.reserve = pool
+                    .reserve
+                    .checked_sub(minimum)
+                    .expect("reserve overdrawn");
                 assert!(pool.reserve >= pool.reserve_rent, "reserve below its rent");
                 validator.holding = Some(Holding {
                     active: minimum,
@@ -270,8 +281,14 @@ fn apply(
                 let holding = validator.holding.as_mut().unwrap();
                 assert!(holding.active_entry && holding.transient == 0);
                 assert!(amount >= minimum_delegation);
-                assert!(holding.active - amount >= minimum, "validator below its minimum");
-                pool.reserve = pool.reserve.checked_sub(STAKE_RENT).expect("reserve overdrawn");
+                assert!(
+                    holding.active - amount >= minimum,
+                    "validator below its minimum"
+                );
+                pool.reserve = pool
+                    .reserve
+                    .checked_sub(STAKE_RENT)
+                    .expect("reserve overdrawn");
                 assert!(pool.reserve >= pool.reserve_rent, "reserve below its rent");
                 holding.active -= amount;
                 holding.transient = amount + STAKE_RENT;
@@ -333,7 +350,12 @@ fn check_plan(decision: &Decision, strategy: &Policy, state: &PoolState, total: 
     }
     assert!(seated <= strategy.allocation.validators as usize);
     let stakeable = total - share_of(total, strategy.allocation.reserve_share_bps);
-    let staked: u64 = decision.targets.iter().filter(|t| t.seated).map(|t| t.lamports).sum();
+    let staked: u64 = decision
+        .targets
+        .iter()
+        .filter(|t| t.seated)
+        .map(|t| t.lamports)
+        .sum();
     assert!(staked <= stakeable, "targets above what the pool holds");
     // Moves within the cap (instant exits aside) and within the list's room.
     let mut capped = 0u64;
@@ -350,10 +372,17 @@ fn check_plan(decision: &Decision, strategy: &Policy, state: &PoolState, total: 
             _ => {}
         }
         if line.instant_exit && line.active_entry {
-            assert_eq!(*mv, Move::Remove { instant: true }, "an instant exit waited");
+            assert_eq!(
+                *mv,
+                Move::Remove { instant: true },
+                "an instant exit waited"
+            );
         }
     }
-    assert!(capped <= share_of(total, strategy.max_epoch_move_bps), "over the epoch cap");
+    assert!(
+        capped <= share_of(total, strategy.max_epoch_move_bps),
+        "over the epoch cap"
+    );
     assert!(adds <= state.list_room);
 }
 

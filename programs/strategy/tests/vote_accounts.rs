@@ -2,6 +2,9 @@
 //! mainnet holds, with arbitrary towers, roots, voters and credit histories, reads back the
 //! same facts; truncated and hostile bytes are refused, never misread.
 
+// Test arithmetic on small known values.
+#![allow(clippy::arithmetic_side_effects)]
+
 use std::collections::VecDeque;
 
 use p_stake_pool_strategy::vote::{EpochCredits, VoteAccount, VoteAccountError, VoteVersion};
@@ -139,7 +142,10 @@ fn check(shape: &Shape, version: VoteVersion) {
     let credits: Vec<EpochCredits> = account.epoch_credits().collect();
     assert_eq!(credits.len(), shape.credits.len());
     for (read, (epoch, credits, prev)) in credits.iter().zip(&shape.credits) {
-        assert_eq!((read.epoch, read.credits, read.prev_credits), (*epoch, *credits, *prev));
+        assert_eq!(
+            (read.epoch, read.credits, read.prev_credits),
+            (*epoch, *credits, *prev)
+        );
     }
     match version {
         VoteVersion::V4 => {
