@@ -500,3 +500,29 @@ mod tests {
         assert_eq!(format_amount(1_500_000_001), "1.500000001");
     }
 }
+
+/// The report of commands that only send transactions.
+pub fn sent_report(what: String, sent: &[Sent], extra: serde_json::Value) -> crate::Report {
+    let mut display = format!("{what}\n");
+    for transaction in sent {
+        display.push_str(&format!(
+            "  {}: {} ({} CU, fee {} lamports)\n",
+            transaction.label,
+            transaction
+                .signature
+                .map(|signature| signature.to_string())
+                .unwrap_or_else(|| "not sent (dry run)".into()),
+            transaction.compute_units,
+            transaction.fee
+        ));
+        display.push_str(&transaction.planned_display());
+    }
+    let mut json = extra;
+    if let Some(object) = json.as_object_mut() {
+        object.insert(
+            "transactions".into(),
+            sent.iter().map(|sent| sent.json()).collect(),
+        );
+    }
+    crate::Report { display, json }
+}

@@ -17,6 +17,7 @@ use crate::{
     chain::Ctx,
     pool::Pool,
     rebalance::{rebalance, RebalanceArgs},
+    strategy::{apply, LoadedStrategy},
     tickets::claim_due,
     update::{update, UpdateArgs},
     Report,
@@ -32,11 +33,15 @@ pub struct KeeperArgs {
     #[arg(long, default_value_t = 300)]
     pub max_backoff: u64,
     /// After each update, rebalance toward the weights in this JSON file
-    #[arg(long, conflicts_with = "rebalance_equal")]
+    #[arg(long, conflicts_with_all = ["rebalance_equal", "strategy"])]
     pub rebalance_targets: Option<std::path::PathBuf>,
     /// After each update, rebalance to equal weights
-    #[arg(long)]
+    #[arg(long, conflicts_with = "strategy")]
     pub rebalance_equal: bool,
+    /// After each update, follow this strategy file (`strategy apply`); it is read again
+    /// every epoch, so an edit applies from the next one
+    #[arg(long)]
+    pub strategy: Option<std::path::PathBuf>,
     /// Transactions in flight at once during the update
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
@@ -105,7 +110,47 @@ async fn round(ctx: &Ctx, args: &KeeperArgs) -> Result<bool> {
             }),
         );
     }
+    if let Some(path) = &args.strategy {
+        follow_strategy(ctx, &args.pool, path, outcome.epoch).await?;
+    }
     Ok(true)
+}
+
+/// Applies the strategy once the pool is current: one JSON line per move, then a summary. A
+/// move that fails is logged and the others still go; the next epoch plans afresh.
+async fn follow_strategy(
+    ctx: &Ctx,
+    pool: &Pubkey,
+    path: &std::path::Path,
+    epoch: u64,
+) -> Result<()> {
+    let loaded = LoadedStrategy::load(path)?;
+    let pool = Pool::load(ctx, pool).await?;
+    let (decision, applied) = apply(ctx, &pool, &loaded).await?;
+    for done in &applied {
+        let mut line = done.json();
+        line["epoch"] = epoch.into();
+        if let Some(row) = decision.rows.iter().find(|row| row.vote == done.vote) {
+            line["currentLamports"] = row.line.current().into();
+            line["targetLamports"] = row.line.target.into();
+        }
+        log("strategy-move", line);
+    }
+    log(
+        "strategy",
+        json!({
+            "epoch": epoch,
+            "eligible": decision.rows.iter().filter(|row| row.evaluation.eligible()).count(),
+            "seated": decision.rows.iter().filter(|row| row.target.seated).count(),
+            "moves": applied.iter().filter(|done| done.result.is_ok()).count(),
+            "failed": applied.iter().filter(|done| done.result.is_err()).count(),
+            "epochCapLamports": decision.epoch_cap,
+            "minimumDelegation": decision.state.minimum_delegation,
+            "cappedLamports": decision.spent.capped,
+            "instantExitLamports": decision.spent.instant,
+        }),
+    );
+    Ok(())
 }
 
 /// Due tickets claimed before an epoch's update, at most: a pool with many more (each one

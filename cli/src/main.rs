@@ -7,6 +7,8 @@ mod config;
 mod keeper;
 mod pool;
 mod rebalance;
+mod staking;
+mod strategy;
 mod tickets;
 mod update;
 

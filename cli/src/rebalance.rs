@@ -1,10 +1,8 @@
-//! Rebalancing: the increases and decreases that bring each validator's stake to its share
-//! of the pool, within the program's rules — a move is at least the minimum delegation, a
-//! validator keeps its minimum (rent plus the minimum delegation), a validator with stake in
-//! flight (a transient account) waits for the next update, and the reserve pays for
-//! increases and for each new transient account's rent while keeping its own rent and the
-//! floor the operator asks for. Decreases reach the reserve only after the epoch, so this
-//! epoch's increases spend only what the reserve holds now.
+//! Rebalancing by hand-set weights: the increases and decreases that bring each validator's
+//! stake to its weight's share of the pool. The moves and their rules (minimum delegation,
+//! one transient per validator, what the reserve can pay) are the strategy crate's planner,
+//! the same one `strategy apply` uses; here nothing caps the stake moved and no validator is
+//! added or removed.
 
 use std::collections::HashMap;
 
@@ -13,10 +11,16 @@ use clap::Args;
 use serde_json::{json, Value};
 use solana_pubkey::Pubkey;
 
+use p_stake_pool_strategy::{
+    moves::{plan, Limits, Line, Move},
+    targets::{allocate, Allocation, Standing, Target, Weighting},
+    PoolState,
+};
+
 use crate::{
-    chain::{format_amount, parse_amount, Ctx, Sent, Step},
-    commands::{move_instruction, STAKE_ACCOUNT_LEN},
-    pool::Pool,
+    chain::{format_amount, parse_amount, sent_report, Ctx, Sent},
+    pool::{Pool, Validator},
+    staking::{move_display, move_json, pool_state, send_moves},
     Report,
 };
 
@@ -34,115 +38,100 @@ pub struct RebalanceArgs {
     pub reserve_floor: String,
 }
 
-/// A validator as the plan sees it.
+/// One line of the plan: a validator, what it holds, what it should hold and its move.
 #[derive(Clone, Debug)]
-pub struct Holding {
-    pub vote: Pubkey,
-    pub active: u64,
-    pub transient: u64,
-    /// Not being removed.
-    pub active_status: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
-    Increase(u64),
-    Decrease(u64),
-    Hold,
-    Skip(String),
-}
-
-/// One line of the plan.
-#[derive(Clone, Debug)]
-pub struct Line {
+pub struct PlanLine {
     pub vote: Pubkey,
     pub current: u64,
     pub target: u64,
-    pub action: Action,
+    pub planned: Move,
 }
 
-/// The rules a plan follows (the cluster's and the operator's numbers).
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    pub stake_rent: u64,
-    /// max(the stake program's minimum delegation, the pool's minimum active stake).
-    pub minimum_delegation: u64,
-    /// Reserve lamports the increases may spend: the reserve minus its rent and the floor.
-    pub reserve_spendable: u64,
-}
-
-/// The moves toward `weights` (validators without a weight get weight zero: they keep only
-/// their minimum).
-pub fn plan(holdings: &[Holding], weights: &HashMap<Pubkey, u64>, limits: Limits) -> Vec<Line> {
-    let minimum = limits.stake_rent.saturating_add(limits.minimum_delegation);
-    let live: Vec<&Holding> = holdings.iter().filter(|h| h.active_status).collect();
-    let total: u128 = live
+/// The moves toward `weights`, planned by the strategy crate: the pool's lamports (its
+/// validators' and what the reserve may spend above its rent and `floor`) are divided in
+/// proportion to weight; a validator without a weight keeps only its minimum (a rebalance
+/// never removes a validator) and nothing caps the stake moved.
+pub fn plan_weights(
+    validators: &[Validator],
+    weights: &HashMap<Pubkey, u64>,
+    state: &PoolState,
+    floor: u64,
+) -> Vec<PlanLine> {
+    let minimum = state.stake_rent.saturating_add(state.minimum_delegation);
+    let spendable = state
+        .reserve
+        .saturating_sub(state.reserve_rent)
+        .saturating_sub(floor);
+    let standings: Vec<Standing> = validators
         .iter()
-        .map(|h| u128::from(h.active) + u128::from(h.transient))
-        .sum::<u128>()
-        + u128::from(limits.reserve_spendable);
-    let distributable = total.saturating_sub(u128::from(minimum) * live.len() as u128);
-    let weight_sum: u128 = live
-        .iter()
-        .map(|h| u128::from(weights.get(&h.vote).copied().unwrap_or(0)))
-        .sum();
-    let target_of = |h: &Holding| -> u64 {
-        let weight = u128::from(weights.get(&h.vote).copied().unwrap_or(0));
-        let share = (distributable * weight)
-            .checked_div(weight_sum)
-            .unwrap_or(0);
-        u64::try_from(u128::from(minimum) + share).unwrap_or(u64::MAX)
-    };
-    let mut budget = limits.reserve_spendable;
-    let mut lines: Vec<Line> = holdings
-        .iter()
-        .map(|h| Line {
-            vote: h.vote,
-            current: h.active.saturating_add(h.transient),
-            target: if h.active_status { target_of(h) } else { 0 },
-            action: Action::Hold,
+        .map(|validator| {
+            let weight = weights.get(&validator.seeds.vote).copied().unwrap_or(0);
+            Standing {
+                vote: validator.seeds.vote.to_bytes(),
+                eligible: validator.is_active() && weight > 0,
+                score: weight,
+                incumbent: validator.is_active(),
+                labels: 0,
+            }
         })
         .collect();
-    // Decreases first: each new transient account's rent comes out of the reserve.
-    for (line, holding) in lines.iter_mut().zip(holdings) {
-        if !holding.active_status {
-            line.action = Action::Skip("being removed".into());
-        } else if holding.transient > 0 {
-            line.action = Action::Skip(format!(
-                "{} SOL in flight: settles at the next update",
-                format_amount(holding.transient)
-            ));
-        } else if line.current > line.target {
-            let amount = line.current - line.target;
-            line.action = if amount < limits.minimum_delegation {
-                Action::Skip("off by less than the minimum delegation".into())
-            } else if budget <= limits.stake_rent {
-                Action::Skip("the reserve cannot pay the transient account's rent".into())
+    let held = validators
+        .iter()
+        .map(|validator| {
+            validator
+                .active_stake_lamports
+                .saturating_add(validator.transient_stake_lamports)
+        })
+        .fold(spendable, u64::saturating_add);
+    let rules = Allocation {
+        validators: u32::try_from(validators.len()).unwrap_or(u32::MAX),
+        incumbent_margin: 0,
+        weighting: Weighting::Score,
+        max_pool_share_bps: 10_000,
+        reserve_share_bps: 0,
+        label_caps_bps: &[],
+    };
+    let mut targets = vec![Target::default(); validators.len()];
+    let mut order = vec![0u32; validators.len()];
+    allocate(&standings, &rules, held, minimum, &mut targets, &mut order)
+        .expect("buffers as long as the list");
+    let lines: Vec<Line> = validators
+        .iter()
+        .zip(&targets)
+        .map(|(validator, target)| Line {
+            in_pool: true,
+            active_entry: validator.is_active(),
+            active: validator.active_stake_lamports,
+            transient: validator.transient_stake_lamports,
+            target: if target.seated {
+                target.lamports
             } else {
-                budget -= limits.stake_rent;
-                Action::Decrease(amount)
-            };
-        }
-    }
-    // Then increases, largest shortfall first, while the reserve can pay.
-    let mut order: Vec<usize> = (0..lines.len())
-        .filter(|&i| lines[i].action == Action::Hold && lines[i].target > lines[i].current)
+                minimum
+            },
+            instant_exit: false,
+        })
         .collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(lines[i].target - lines[i].current));
-    for i in order {
-        let wanted = lines[i].target - lines[i].current;
-        let affordable = budget.saturating_sub(limits.stake_rent);
-        let amount = wanted.min(affordable);
-        lines[i].action = if wanted < limits.minimum_delegation {
-            Action::Skip("off by less than the minimum delegation".into())
-        } else if amount < limits.minimum_delegation {
-            Action::Skip("the reserve cannot fund the minimum delegation".into())
-        } else {
-            budget -= amount + limits.stake_rent;
-            Action::Increase(amount)
-        };
-    }
-    lines
+    let limits = Limits {
+        stake_rent: state.stake_rent,
+        minimum_delegation: state.minimum_delegation,
+        reserve_spendable: spendable,
+        epoch_cap: u64::MAX,
+        hysteresis: 0,
+        list_room: 0,
+    };
+    let mut moves = vec![Move::None; lines.len()];
+    plan(&lines, &limits, &mut moves, &mut order).expect("buffers as long as the list");
+    validators
+        .iter()
+        .zip(lines)
+        .zip(moves)
+        .map(|((validator, line), planned)| PlanLine {
+            vote: validator.seeds.vote,
+            current: line.current(),
+            target: line.target,
+            planned,
+        })
+        .collect()
 }
 
 fn weights(args: &RebalanceArgs, pool: &Pool) -> Result<HashMap<Pubkey, u64>> {
@@ -179,26 +168,19 @@ fn weights(args: &RebalanceArgs, pool: &Pool) -> Result<HashMap<Pubkey, u64>> {
     Ok(weights)
 }
 
-fn line_json(line: &Line) -> Value {
-    let (action, lamports, reason) = match &line.action {
-        Action::Increase(lamports) => ("increase", *lamports, None),
-        Action::Decrease(lamports) => ("decrease", *lamports, None),
-        Action::Hold => ("hold", 0, None),
-        Action::Skip(reason) => ("skip", 0, Some(reason.clone())),
-    };
-    json!({
-        "voteAccount": line.vote.to_string(),
-        "currentLamports": line.current,
-        "targetLamports": line.target,
-        "action": action,
-        "lamports": lamports,
-        "reason": reason,
-    })
+fn line_json(line: &PlanLine) -> Value {
+    let mut json = move_json(&line.planned);
+    if let Some(object) = json.as_object_mut() {
+        object.insert("voteAccount".into(), line.vote.to_string().into());
+        object.insert("currentLamports".into(), line.current.into());
+        object.insert("targetLamports".into(), line.target.into());
+    }
+    json
 }
 
 /// What a rebalance planned and sent.
 pub struct Rebalanced {
-    pub lines: Vec<Line>,
+    pub lines: Vec<PlanLine>,
     pub sent: Vec<Sent>,
 }
 
@@ -207,64 +189,17 @@ pub async fn rebalance(ctx: &Ctx, args: &RebalanceArgs) -> Result<Rebalanced> {
     pool.require_staker(&ctx.payer())?;
     pool.require_current(ctx.epoch().await?)?;
     let weights = weights(args, &pool)?;
-    let stake_rent = ctx.rent_exempt(STAKE_ACCOUNT_LEN).await?;
-    let reserve = ctx
-        .account(&pool.accounts.reserve_stake)
-        .await?
-        .map(|account| account.lamports)
-        .unwrap_or(0);
+    let state = pool_state(ctx, &pool).await?;
     let floor = parse_amount(&args.reserve_floor)?;
-    let limits = Limits {
-        stake_rent,
-        minimum_delegation: p_stake_pool_client::minimum_delegation(
-            ctx.minimum_delegation().await?,
-        ),
-        reserve_spendable: reserve.saturating_sub(stake_rent).saturating_sub(floor),
-    };
-    let holdings: Vec<Holding> = pool
-        .validators
-        .iter()
-        .map(|validator| Holding {
-            vote: validator.seeds.vote,
-            active: validator.active_stake_lamports,
-            transient: validator.transient_stake_lamports,
-            active_status: validator.is_active(),
-        })
-        .collect();
-    let lines = plan(&holdings, &weights, limits);
+    let lines = plan_weights(&pool.validators, &weights, &state, floor);
+    let planned: Vec<(Pubkey, Move)> = lines.iter().map(|line| (line.vote, line.planned)).collect();
     let mut sent = Vec::new();
-    for line in &lines {
-        let (lamports, increase) = match line.action {
-            Action::Increase(lamports) => (lamports, true),
-            Action::Decrease(lamports) => (lamports, false),
-            _ => continue,
-        };
-        let validator = pool.validator(&line.vote)?;
-        let label = format!(
-            "{} {} SOL {} {}",
-            if increase { "increase" } else { "decrease" },
-            format_amount(lamports),
-            if increase { "to" } else { "from" },
-            line.vote
-        );
-        if ctx.dry_run {
-            // Each move changes the list and the reserve the next one reads: only the
-            // plan is shown.
-            continue;
+    for applied in send_moves(ctx, &pool, &planned).await {
+        match applied.result {
+            Ok(Some(transaction)) => sent.push(transaction),
+            Ok(None) => {}
+            Err(error) => bail!("{}: {error}", applied.vote),
         }
-        sent.push(
-            ctx.send(Step::new(
-                label,
-                vec![move_instruction(
-                    &pool,
-                    &ctx.payer(),
-                    &validator.seeds,
-                    lamports,
-                    increase,
-                )],
-            ))
-            .await?,
-        );
     }
     Ok(Rebalanced { lines, sent })
 }
@@ -278,15 +213,10 @@ pub async fn run(ctx: &Ctx, args: &RebalanceArgs) -> Result<Report> {
             line.vote,
             format_amount(line.current),
             format_amount(line.target),
-            match &line.action {
-                Action::Increase(lamports) => format!("increase {}", format_amount(*lamports)),
-                Action::Decrease(lamports) => format!("decrease {}", format_amount(*lamports)),
-                Action::Hold => "hold".into(),
-                Action::Skip(reason) => format!("skip: {reason}"),
-            }
+            move_display(&line.planned)
         ));
     }
-    let mut report = crate::commands::sent_report(
+    let mut report = sent_report(
         display.trim_end().to_string(),
         &done.sent,
         json!({"plan": done.lines.iter().map(line_json).collect::<Vec<_>>(), "dryRun": ctx.dry_run}),
@@ -300,96 +230,86 @@ pub async fn run(ctx: &Ctx, args: &RebalanceArgs) -> Result<Report> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use p_stake_pool_client::ValidatorSeeds;
 
     const SOL: u64 = 1_000_000_000;
-    const LIMITS: Limits = Limits {
+    const STATE: PoolState = PoolState {
+        reserve: 0,
+        reserve_rent: 2_282_880,
         stake_rent: 2_282_880,
         minimum_delegation: SOL,
-        reserve_spendable: 0,
+        list_room: 0,
     };
+    const MINIMUM: u64 = 2_282_880 + SOL;
 
-    fn holding(active: u64) -> Holding {
-        Holding {
-            vote: Pubkey::new_unique(),
-            active,
-            transient: 0,
-            active_status: true,
+    fn validator(active: u64) -> Validator {
+        Validator {
+            seeds: ValidatorSeeds {
+                vote: Pubkey::new_unique(),
+                validator_seed: 0,
+                transient_seed: 0,
+            },
+            active_stake_lamports: active,
+            transient_stake_lamports: 0,
+            last_update_epoch: 0,
+            status: 0,
         }
+    }
+
+    fn equal(validators: &[Validator]) -> HashMap<Pubkey, u64> {
+        validators.iter().map(|v| (v.seeds.vote, 1)).collect()
     }
 
     #[test]
     fn equal_weights_move_the_reserve_to_the_validators() {
-        let minimum = LIMITS.stake_rent + LIMITS.minimum_delegation;
-        let holdings = [holding(minimum), holding(minimum)];
-        let weights = holdings.iter().map(|h| (h.vote, 1)).collect();
-        let limits = Limits {
-            reserve_spendable: 10 * SOL,
-            ..LIMITS
+        let validators = [validator(MINIMUM), validator(MINIMUM)];
+        let state = PoolState {
+            reserve: STATE.reserve_rent + 10 * SOL,
+            ..STATE
         };
-        let lines = plan(&holdings, &weights, limits);
-        let spent: u64 = lines
-            .iter()
-            .map(|line| match line.action {
-                Action::Increase(lamports) => lamports + limits.stake_rent,
-                _ => panic!("expected increases: {lines:?}"),
-            })
-            .sum();
-        assert!(spent <= limits.reserve_spendable);
+        let lines = plan_weights(&validators, &equal(&validators), &state, 0);
+        let mut spent = 0;
         for line in &lines {
-            assert_eq!(line.target, minimum + 5 * SOL);
+            assert_eq!(line.target, MINIMUM + 5 * SOL);
+            match line.planned {
+                Move::Increase(lamports) => spent += lamports + STATE.stake_rent,
+                other => panic!("expected increases: {other:?}"),
+            }
         }
+        assert!(spent <= 10 * SOL);
     }
 
     #[test]
     fn overweight_validators_decrease_and_keep_their_minimum() {
-        let minimum = LIMITS.stake_rent + LIMITS.minimum_delegation;
-        let holdings = [holding(minimum + 10 * SOL), holding(minimum)];
-        let weights = holdings.iter().map(|h| (h.vote, 1)).collect();
-        let limits = Limits {
-            reserve_spendable: SOL,
-            ..LIMITS
+        let validators = [validator(MINIMUM + 10 * SOL), validator(MINIMUM)];
+        let state = PoolState {
+            reserve: STATE.reserve_rent + SOL,
+            ..STATE
         };
-        let lines = plan(&holdings, &weights, limits);
-        match lines[0].action {
-            Action::Decrease(lamports) => {
-                assert!(lines[0].current - lamports >= minimum);
-                assert!(lamports >= LIMITS.minimum_delegation);
+        let lines = plan_weights(&validators, &equal(&validators), &state, 0);
+        match lines[0].planned {
+            Move::Decrease(lamports) => {
+                assert!(lines[0].current - lamports >= MINIMUM);
+                assert!(lamports >= SOL);
             }
-            ref other => panic!("expected a decrease, got {other:?}"),
+            other => panic!("expected a decrease, got {other:?}"),
         }
         // The reserve paid the transient's rent; what is left is below a minimum
         // delegation, so the underweight validator waits for the decrease to land.
-        assert!(matches!(lines[1].action, Action::Skip(_)), "{lines:?}");
+        assert!(matches!(lines[1].planned, Move::Wait(_)), "{lines:?}");
     }
 
     #[test]
-    fn stake_in_flight_and_small_differences_wait() {
-        let minimum = LIMITS.stake_rent + LIMITS.minimum_delegation;
-        let mut busy = holding(minimum + 4 * SOL);
-        busy.transient = SOL;
-        let close = holding(minimum + SOL / 2);
-        let holdings = [busy, close];
-        let weights = holdings.iter().map(|h| (h.vote, 1)).collect();
-        let lines = plan(&holdings, &weights, LIMITS);
-        assert!(matches!(&lines[0].action, Action::Skip(reason) if reason.contains("in flight")));
-        assert!(
-            matches!(lines[1].action, Action::Skip(_) | Action::Hold),
-            "{lines:?}"
-        );
-    }
-
-    #[test]
-    fn zero_weight_validators_go_down_to_their_minimum() {
-        let minimum = LIMITS.stake_rent + LIMITS.minimum_delegation;
-        let holdings = [holding(minimum + 3 * SOL), holding(minimum)];
-        let weights = [(holdings[1].vote, 1)].into_iter().collect();
-        let limits = Limits {
-            reserve_spendable: 5 * SOL,
-            ..LIMITS
+    fn zero_weight_validators_go_down_to_their_minimum_and_stay() {
+        let validators = [validator(MINIMUM + 3 * SOL), validator(MINIMUM)];
+        let weights = [(validators[1].seeds.vote, 1)].into_iter().collect();
+        let state = PoolState {
+            reserve: STATE.reserve_rent + 5 * SOL,
+            ..STATE
         };
-        let lines = plan(&holdings, &weights, limits);
-        assert_eq!(lines[0].target, minimum);
-        assert_eq!(lines[0].action, Action::Decrease(3 * SOL));
-        assert!(matches!(lines[1].action, Action::Increase(_)));
+        let lines = plan_weights(&validators, &weights, &state, 0);
+        assert_eq!(lines[0].target, MINIMUM);
+        assert_eq!(lines[0].planned, Move::Decrease(3 * SOL));
+        assert!(matches!(lines[1].planned, Move::Increase(_)));
     }
 }

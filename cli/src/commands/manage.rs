@@ -9,15 +9,14 @@ use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
-use super::{sent_report, signer_or_payer, FeeArgs};
+use super::{signer_or_payer, FeeArgs};
+use crate::{chain::sent_report, staking::STAKE_ACCOUNT_LEN};
 use crate::{
     chain::{Ctx, Step},
     pool::{all_pools, Pool},
     Report,
 };
 
-/// Size of a stake account.
-pub const STAKE_ACCOUNT_LEN: usize = 200;
 /// Size of an SPL Token mint.
 const MINT_LEN: usize = 82;
 

@@ -5,9 +5,6 @@ mod manage;
 mod user;
 mod validators;
 
-pub use manage::STAKE_ACCOUNT_LEN;
-pub use validators::move_instruction;
-
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use solana_pubkey::Pubkey;
@@ -80,8 +77,12 @@ pub enum Command {
     ClaimTickets { pool: Pubkey },
     /// Plan (and unless --dry-run, make) the moves that bring each validator to its target
     Rebalance(crate::rebalance::RebalanceArgs),
-    /// Run the update (and optionally a rebalance) at the start of every epoch, until
-    /// SIGINT or SIGTERM
+    /// The delegation strategy: check a strategy file, report and explain its decisions,
+    /// apply them
+    #[command(subcommand)]
+    Strategy(crate::strategy::StrategyCommand),
+    /// Run the update (and optionally a rebalance or the strategy) at the start of every
+    /// epoch, until SIGINT or SIGTERM
     Keeper(crate::keeper::KeeperArgs),
     /// Show a pool: fees, reserve, exchange rate, validators
     List { pool: Pubkey },
@@ -174,6 +175,7 @@ pub async fn run(ctx: &Ctx, command: &Command) -> Result<Report> {
         Update(args) => crate::update::run(ctx, args).await,
         ClaimTickets { pool } => crate::tickets::run(ctx, pool).await,
         Rebalance(args) => crate::rebalance::run(ctx, args).await,
+        Strategy(command) => crate::strategy::run(ctx, command).await,
         Keeper(args) => crate::keeper::run(ctx, args).await,
         List { pool } => manage::list(ctx, pool).await,
         ListAll => manage::list_all(ctx).await,
@@ -226,32 +228,6 @@ pub async fn run(ctx: &Ctx, command: &Command) -> Result<Report> {
             uri,
         } => manage::token_metadata(ctx, pool, false, [name, symbol, uri]).await,
     }
-}
-
-/// The report of commands that only send transactions.
-pub fn sent_report(what: String, sent: &[crate::chain::Sent], extra: serde_json::Value) -> Report {
-    let mut display = format!("{what}\n");
-    for transaction in sent {
-        display.push_str(&format!(
-            "  {}: {} ({} CU, fee {} lamports)\n",
-            transaction.label,
-            transaction
-                .signature
-                .map(|signature| signature.to_string())
-                .unwrap_or_else(|| "not sent (dry run)".into()),
-            transaction.compute_units,
-            transaction.fee
-        ));
-        display.push_str(&transaction.planned_display());
-    }
-    let mut json = extra;
-    if let Some(object) = json.as_object_mut() {
-        object.insert(
-            "transactions".into(),
-            sent.iter().map(|sent| sent.json()).collect(),
-        );
-    }
-    Report { display, json }
 }
 
 /// A keypair file path, if given; the payer's otherwise.

@@ -11,7 +11,8 @@ use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 use solana_stake_interface::state::StakeStateV2;
 
-use super::{manage::STAKE_ACCOUNT_LEN, sent_report, signer_or_payer};
+use super::signer_or_payer;
+use crate::{chain::sent_report, staking::STAKE_ACCOUNT_LEN};
 use crate::{
     chain::{format_amount, parse_amount, Ctx, Sent, Step},
     pool::Pool,

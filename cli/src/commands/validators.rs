@@ -1,14 +1,14 @@
 //! The staker's commands: which validators the pool holds and how its stake is spread.
 
 use anyhow::{bail, Result};
-use p_stake_pool_client::{self as client, PreferredValidatorType, ValidatorSeeds};
+use p_stake_pool_client::{self as client, PreferredValidatorType};
 use serde_json::json;
 use solana_pubkey::Pubkey;
 
-use super::sent_report;
 use crate::{
-    chain::{format_amount, parse_amount, Ctx, Step},
+    chain::{format_amount, parse_amount, sent_report, Ctx, Step},
     pool::{Pool, Validator},
+    staking::move_instruction,
     Report,
 };
 
@@ -77,33 +77,6 @@ fn movable<'a>(pool: &'a Pool, vote: &Pubkey) -> Result<&'a Validator> {
     Ok(validator)
 }
 
-/// An increase (reserve → validator) or decrease (validator → reserve) instruction.
-pub fn move_instruction(
-    pool: &Pool,
-    staker: &Pubkey,
-    seeds: &ValidatorSeeds,
-    lamports: u64,
-    increase: bool,
-) -> solana_instruction::Instruction {
-    if increase {
-        client::increase_validator_stake(
-            &pool.accounts,
-            staker,
-            seeds,
-            lamports,
-            seeds.transient_seed,
-        )
-    } else {
-        client::decrease_validator_stake_with_reserve(
-            &pool.accounts,
-            staker,
-            seeds,
-            lamports,
-            seeds.transient_seed,
-        )
-    }
-}
-
 async fn move_stake(
     ctx: &Ctx,
     address: &Pubkey,
@@ -130,7 +103,7 @@ async fn move_stake(
             vec![move_instruction(
                 &pool,
                 &ctx.payer(),
-                &validator.seeds,
+                validator,
                 lamports,
                 increase,
             )],

@@ -97,7 +97,16 @@ impl Cluster {
     }
 
     pub async fn start_with_epochs_of(slots: u64) -> Self {
+        Self::start_with_genesis(slots, |_| {}).await
+    }
+
+    /// A cluster whose genesis `setup` adds to (accounts crafted for a test).
+    pub async fn start_with_genesis(
+        slots: u64,
+        setup: impl FnOnce(&mut TestValidatorGenesis),
+    ) -> Self {
         let mut genesis = TestValidatorGenesis::default();
+        setup(&mut genesis);
         genesis
             .deactivate_features(&FeatureProfile::from_env().inactive())
             .epoch_schedule(EpochSchedule::custom(slots, slots, false))

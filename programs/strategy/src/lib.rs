@@ -235,11 +235,19 @@ pub fn decide(
     let floor = pool
         .reserve_rent
         .saturating_add(share_of(total, strategy.allocation.reserve_share_bps));
+    // Once the pool is current, a transient account holds stake moved this epoch (the update
+    // settles the older ones): it counts against this epoch's cap, so deciding twice in an
+    // epoch never moves twice the cap.
+    let in_flight = subjects
+        .iter()
+        .filter_map(|subject| subject.holding)
+        .map(|holding| holding.transient)
+        .fold(0u64, u64::saturating_add);
     let limits = Limits {
         stake_rent: pool.stake_rent,
         minimum_delegation: pool.minimum_delegation,
         reserve_spendable: pool.reserve.saturating_sub(floor),
-        epoch_cap: share_of(total, strategy.max_epoch_move_bps),
+        epoch_cap: share_of(total, strategy.max_epoch_move_bps).saturating_sub(in_flight),
         hysteresis: share_of(total, strategy.hysteresis_bps),
         list_room: pool.list_room,
     };
