@@ -124,18 +124,14 @@ pub struct Applied {
 
 impl Applied {
     pub fn json(&self) -> Value {
-        let mut json = move_json(&self.planned);
-        if let Some(object) = json.as_object_mut() {
-            object.insert("voteAccount".into(), self.vote.to_string().into());
-            match &self.result {
-                Ok(Some(sent)) => {
-                    object.insert("transaction".into(), sent.json());
-                }
-                Ok(None) => {}
-                Err(error) => {
-                    object.insert("error".into(), error.clone().into());
-                }
-            }
+        let mut json = json!({
+            "voteAccount": self.vote.to_string(),
+            "move": move_json(&self.planned),
+        });
+        match &self.result {
+            Ok(Some(sent)) => json["transaction"] = sent.json(),
+            Ok(None) => {}
+            Err(error) => json["error"] = error.clone().into(),
         }
         json
     }
