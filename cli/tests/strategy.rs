@@ -294,6 +294,12 @@ async fn keeper_follows_the_strategy_on_a_real_validator() {
         .collect();
     let cluster = Cluster::start_with_genesis(32, move |genesis| {
         genesis.add_accounts(genesis_accounts);
+        // Blocks kept with their rewards, as `solana-test-validator` and RPC nodes keep them:
+        // `getInflationReward` reads the commission each epoch's rewards were paid at there.
+        genesis.rpc_config(solana_rpc::rpc::JsonRpcConfig {
+            enable_rpc_transaction_history: true,
+            ..solana_rpc::rpc::JsonRpcConfig::default_for_test()
+        });
     })
     .await;
     let by_name = |name: &str| validators.iter().find(|v| v.name == name).unwrap();
@@ -616,6 +622,20 @@ async fn keeper_follows_the_strategy_on_a_real_validator() {
             assert_eq!(row["seated"], true, "{row}");
             assert_eq!(row["move"]["action"], "wait", "{row}");
         }
+    }
+
+    // The commissions charged come from the rewards each epoch paid (`getInflationReward`),
+    // answered here for every epoch of the window.
+    let report = cluster
+        .cli(
+            &operator_file,
+            &["strategy", "report", &pool_text, "--strategy", strategy_arg],
+        )
+        .json();
+    let reward_epochs = report["cluster"]["rewardEpochs"].as_array().unwrap();
+    assert_eq!(reward_epochs.len(), 2);
+    for epoch in reward_epochs {
+        assert!(epoch["unavailable"].is_null(), "{epoch}");
     }
 
     // One validator's question, answered.
