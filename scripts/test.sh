@@ -56,9 +56,9 @@ done
 step "CLI: unit tests, then end to end on a real local validator (v0 build, mainnet features)"
 P_STAKE_POOL_SO_DIR="$ROOT/target/deploy" P_STAKE_POOL_FEATURES=mainnet \
   cargo test --locked -p p-stake-pool-cli
-step "CLI: the operator's scenarios again on the v3 build with every feature (the next upgrades)"
+step "CLI: the operator's scenarios and the strategy again on the v3 build with every feature (the next upgrades)"
 P_STAKE_POOL_SO_DIR="$ROOT/target/deploy/v3" P_STAKE_POOL_FEATURES=all \
-  cargo test --locked -p p-stake-pool-cli --test operator --test authorities --test staker
+  cargo test --locked -p p-stake-pool-cli --test operator --test authorities --test staker --test strategy
 step "coverage-guided fuzzer: committed corpus, then a fixed-seed slice (mollusk, mainnet features)"
 for build in v0 v3; do
   flag=""; [ "$build" = v3 ] && flag=--v3

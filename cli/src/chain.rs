@@ -483,24 +483,6 @@ pub fn format_amount(amount: u64) -> String {
     format!("{}.{:09}", amount / 1_000_000_000, amount % 1_000_000_000)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_parse_exactly() {
-        assert_eq!(parse_amount("1.5").unwrap(), 1_500_000_000);
-        assert_eq!(parse_amount("0.000000001").unwrap(), 1);
-        assert_eq!(parse_amount("3").unwrap(), 3_000_000_000);
-        assert_eq!(parse_amount(".25").unwrap(), 250_000_000);
-        assert!(parse_amount("1.0000000001").is_err());
-        assert!(parse_amount("-1").is_err());
-        assert!(parse_amount("").is_err());
-        assert!(parse_amount("18446744074").is_err());
-        assert_eq!(format_amount(1_500_000_001), "1.500000001");
-    }
-}
-
 /// The report of commands that only send transactions.
 pub fn sent_report(what: String, sent: &[Sent], extra: serde_json::Value) -> crate::Report {
     let mut display = format!("{what}\n");
@@ -525,4 +507,22 @@ pub fn sent_report(what: String, sent: &[Sent], extra: serde_json::Value) -> cra
         );
     }
     crate::Report { display, json }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_parse_exactly() {
+        assert_eq!(parse_amount("1.5").unwrap(), 1_500_000_000);
+        assert_eq!(parse_amount("0.000000001").unwrap(), 1);
+        assert_eq!(parse_amount("3").unwrap(), 3_000_000_000);
+        assert_eq!(parse_amount(".25").unwrap(), 250_000_000);
+        assert!(parse_amount("1.0000000001").is_err());
+        assert!(parse_amount("-1").is_err());
+        assert!(parse_amount("").is_err());
+        assert!(parse_amount("18446744074").is_err());
+        assert_eq!(format_amount(1_500_000_001), "1.500000001");
+    }
 }

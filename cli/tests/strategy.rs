@@ -651,7 +651,11 @@ async fn keeper_follows_the_strategy_on_a_real_validator() {
         ],
     );
     assert!(explained.status.success(), "{}", explained.stdout);
-    assert!(explained.stdout.contains("FAIL block-list"), "{}", explained.stdout);
+    assert!(
+        explained.stdout.contains("FAIL block-list"),
+        "{}",
+        explained.stdout
+    );
     // The table an operator reads (printed for the record).
     let table = cluster.cli_in_terminal(
         &operator_file,
