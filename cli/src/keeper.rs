@@ -64,7 +64,7 @@ fn log(action: &str, fields: Value) {
 /// One round: once an epoch has started since the pool's last update, claim the due
 /// delayed-unstake tickets (so what their stake earned is counted by this update, see
 /// `tickets`), update the pool, then rebalance if asked. Returns whether anything was done.
-async fn round(ctx: &Ctx, args: &KeeperArgs) -> Result<bool> {
+async fn round(ctx: &Ctx, args: &KeeperArgs, strategy_done: &mut Option<u64>) -> Result<bool> {
     let pool = Pool::load(ctx, &args.pool).await?;
     let stale = pool.last_update_epoch < ctx.epoch().await?;
     if stale {
@@ -83,6 +83,15 @@ async fn round(ctx: &Ctx, args: &KeeperArgs) -> Result<bool> {
     )
     .await?;
     if outcome.skipped {
+        // Someone else brought the pool current (anyone may): the strategy still runs once
+        // this epoch.
+        if let Some(path) = &args.strategy {
+            let epoch = ctx.epoch().await?;
+            if *strategy_done != Some(epoch) {
+                follow_strategy(ctx, &args.pool, path, epoch).await?;
+                *strategy_done = Some(epoch);
+            }
+        }
         return Ok(false);
     }
     log("update", outcome.json());
@@ -111,13 +120,18 @@ async fn round(ctx: &Ctx, args: &KeeperArgs) -> Result<bool> {
         );
     }
     if let Some(path) = &args.strategy {
-        follow_strategy(ctx, &args.pool, path, outcome.epoch).await?;
+        // Once per epoch; a failure leaves it undone, so the next round tries again.
+        if *strategy_done != Some(outcome.epoch) {
+            follow_strategy(ctx, &args.pool, path, outcome.epoch).await?;
+            *strategy_done = Some(outcome.epoch);
+        }
     }
     Ok(true)
 }
 
-/// Applies the strategy once the pool is current: one JSON line per move, then a summary. A
-/// move that fails is logged and the others still go; the next epoch plans afresh.
+/// Applies the strategy once the pool is current: one JSON line per move, then a summary (with
+/// any warnings). A move that fails is logged and the others still go; the next epoch plans
+/// afresh.
 async fn follow_strategy(
     ctx: &Ctx,
     pool: &Pubkey,
@@ -147,6 +161,7 @@ async fn follow_strategy(
             "epochCapLamports": decision.epoch_cap,
             "minimumDelegation": decision.state.minimum_delegation,
             "cappedLamports": decision.spent.capped,
+            "warnings": decision.warnings(&loaded),
             "instantExitLamports": decision.spent.instant,
         }),
     );
@@ -190,8 +205,10 @@ pub async fn run(ctx: &Ctx, args: &KeeperArgs) -> Result<Report> {
         json!({"pool": args.pool.to_string(), "programId": ctx.program_id.to_string()}),
     );
     let mut backoff = 1u64;
+    // The epoch the strategy was last applied in.
+    let mut strategy_done = None;
     loop {
-        let wait = match round(ctx, args).await {
+        let wait = match round(ctx, args, &mut strategy_done).await {
             Ok(_) => {
                 backoff = 1;
                 args.interval

@@ -239,6 +239,7 @@ mod tests {
         stake_rent: 2_282_880,
         minimum_delegation: SOL,
         list_room: 0,
+        moved_this_epoch: 0,
     };
     const MINIMUM: u64 = 2_282_880 + SOL;
 

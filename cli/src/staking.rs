@@ -2,7 +2,7 @@
 //! crate's planner needs, and the instruction and transaction for each planned move. The
 //! planning itself (what a move is, when it is allowed) is `p_stake_pool_strategy::moves`.
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use p_stake_pool_client as client;
 use p_stake_pool_strategy::{
     moves::{Move, Wait},
@@ -11,6 +11,7 @@ use p_stake_pool_strategy::{
 use serde_json::{json, Value};
 use solana_instruction::Instruction;
 use solana_pubkey::Pubkey;
+use solana_stake_interface::state::StakeStateV2;
 
 use crate::{
     chain::{format_amount, Ctx, Sent, Step},
@@ -28,16 +29,51 @@ pub async fn pool_state(ctx: &Ctx, pool: &Pool) -> Result<PoolState> {
         .map(|account| account.lamports)
         .unwrap_or(0);
     let stake_rent = ctx.rent_exempt(STAKE_ACCOUNT_LEN).await?;
+    let minimum_delegation = client::minimum_delegation(ctx.minimum_delegation().await?);
     Ok(PoolState {
         reserve,
         // The reserve is a stake account: the same rent.
         reserve_rent: stake_rent,
         stake_rent,
-        minimum_delegation: client::minimum_delegation(ctx.minimum_delegation().await?),
+        minimum_delegation,
         list_room: pool
             .max_validators
             .saturating_sub(u32::try_from(pool.validators.len()).unwrap_or(u32::MAX)),
+        moved_this_epoch: added_this_epoch(ctx, pool)
+            .await?
+            .saturating_mul(minimum_delegation),
     })
+}
+
+/// Validators added this epoch: their stake account's delegation began this epoch (the list
+/// does not say; the per-epoch cap must count them when a plan is made twice in an epoch).
+async fn added_this_epoch(ctx: &Ctx, pool: &Pool) -> Result<u64> {
+    let epoch = ctx.epoch().await?;
+    let stakes: Vec<Pubkey> = pool
+        .validators
+        .iter()
+        .filter(|validator| validator.is_active())
+        .map(|validator| validator.seeds.validator_stake(&pool.accounts))
+        .collect();
+    let mut added = 0u64;
+    for chunk in stakes.chunks(100) {
+        let accounts = ctx.rpc.get_multiple_accounts(chunk).await?;
+        if accounts.len() != chunk.len() {
+            bail!(
+                "the RPC answered {} accounts for {}",
+                accounts.len(),
+                chunk.len()
+            );
+        }
+        for account in accounts.into_iter().flatten() {
+            if let Ok(StakeStateV2::Stake(_, stake, _)) = bincode::deserialize(&account.data) {
+                if stake.delegation.activation_epoch == epoch {
+                    added = added.saturating_add(1);
+                }
+            }
+        }
+    }
+    Ok(added)
 }
 
 /// An increase (reserve → validator) or decrease (validator → reserve) instruction.

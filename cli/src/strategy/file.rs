@@ -121,6 +121,9 @@ impl LoadedStrategy {
                 bail!("{vote} is both allowed and blocked in [lists]");
             }
         }
+        if file.labels.caps.len() > 64 {
+            bail!("more than 64 labels in [labels.caps]");
+        }
         let label_names: Vec<String> = file.labels.caps.keys().cloned().collect();
         let label_caps: Vec<u16> = file.labels.caps.values().copied().collect();
         let mut labels = HashMap::new();

@@ -17,7 +17,7 @@ use p_stake_pool_strategy::{
     moves::{Line, Move},
     targets::{share_of, Standing, Target},
     vote::{VoteAccount, VoteVersion},
-    Holding, PoolState, Subject, Workspace,
+    DecideError, Holding, PoolState, Subject, Workspace,
 };
 use serde_json::{json, Value};
 use solana_pubkey::Pubkey;
@@ -177,8 +177,11 @@ pub struct Decision {
 
 impl Decision {
     /// Observes the cluster and runs the strategy crate's `decide`.
+    ///
+    /// An address the strategy names that is not a vote account (a block-listed validator
+    /// that closed its account, say) is a warning here, not an error: it must not stop every
+    /// decision, instant exits included. `strategy check` refuses it.
     pub async fn make(ctx: &Ctx, pool: &Pool, loaded: &LoadedStrategy) -> Result<Self> {
-        verify_named(ctx, loaded).await?;
         let mut extra: Vec<Pubkey> = pool.validators.iter().map(|v| v.seeds.vote).collect();
         extra.extend(loaded.named());
         let observation = observe(ctx, &extra, loaded.file.criteria.credit_epochs).await?;
@@ -215,6 +218,7 @@ impl Decision {
                         .copied()
                         .unwrap_or(Listing::None),
                     allow_list_active: loaded.allow_list_active(),
+                    closed: observed.data.is_none(),
                     labels: loaded.labels.get(&observed.vote).copied().unwrap_or(0),
                 },
                 holding: holdings.get(&observed.vote).copied(),
@@ -275,7 +279,18 @@ impl Decision {
                 order: &mut order,
             },
         )
-        .map_err(|error| anyhow!("the strategy could not decide: {error:?}"))?;
+        .map_err(|error| match error {
+            DecideError::PoolTooSmall {
+                validator_cap,
+                minimum,
+            } => anyhow!(
+                "the pool is too small for this strategy: max-pool-share-bps allows {} SOL per \
+                 validator, below a validator's minimum of {} SOL; nothing is moved",
+                format_amount(validator_cap),
+                format_amount(minimum)
+            ),
+            other => anyhow!("the strategy could not decide: {other:?}"),
+        })?;
         let total = p_stake_pool_strategy::pool_lamports(&subjects, state.reserve);
         let rows = subjects
             .iter()
@@ -323,6 +338,32 @@ impl Decision {
         })
     }
 
+    /// What the operator should know: named addresses that are not vote accounts, reward
+    /// epochs the RPC could not answer for (the commission charged is then unknown for them).
+    pub fn warnings(&self, loaded: &LoadedStrategy) -> Vec<String> {
+        let named = loaded.named();
+        let mut warnings: Vec<String> = self
+            .rows
+            .iter()
+            .filter(|row| named.contains(&row.vote))
+            .filter_map(|row| {
+                row.missing
+                    .as_ref()
+                    .map(|missing| format!("{} named by the strategy: {missing}", row.vote))
+            })
+            .collect();
+        warnings.extend(self.observation.reward_epochs.iter().filter_map(|reward| {
+            reward.unavailable.as_ref().map(|why| {
+                format!(
+                    "rewards of epoch {} unavailable from this RPC ({why}): the commission \
+                     charged then is unknown, the current one stands alone for it",
+                    reward.epoch
+                )
+            })
+        }));
+        warnings
+    }
+
     /// The moves to send.
     pub fn planned(&self) -> Vec<(Pubkey, Move)> {
         self.rows
@@ -364,6 +405,7 @@ impl Decision {
                 "cappedLamports": self.spent.capped,
                 "instantExitLamports": self.spent.instant,
             },
+            "warnings": self.warnings(loaded),
             "seats": policy.allocation.validators,
             "seated": self.rows.iter().filter(|row| row.target.seated).count(),
             "eligible": self.rows.iter().filter(|row| row.evaluation.eligible()).count(),
@@ -421,12 +463,12 @@ impl Decision {
             .map(|row| self.row_json(loaded, row))
             .collect();
         Report {
-            display: self.table(),
+            display: self.table(loaded),
             json,
         }
     }
 
-    fn table(&self) -> String {
+    fn table(&self, loaded: &LoadedStrategy) -> String {
         let clock = &self.observation.clock;
         let mut text = format!(
             "Strategy for pool {} at epoch {} (slot {}), cluster stake {} SOL\n\
@@ -442,14 +484,8 @@ impl Decision {
             format_amount(self.spent.capped),
             format_amount(self.spent.instant),
         );
-        for reward in &self.observation.reward_epochs {
-            if let Some(why) = &reward.unavailable {
-                text.push_str(&format!(
-                    "  (rewards of epoch {} unavailable from this RPC: {why}; the current \
-                     commission stands alone for it)\n",
-                    reward.epoch
-                ));
-            }
+        for warning in self.warnings(loaded) {
+            text.push_str(&format!("  warning: {warning}\n"));
         }
         text.push_str(&format!(
             "{:<44} {:>4} {:>6} {:>7} {:>8} {:>6} {:<32} {:>6} {:>4} {:>14} {:>14}  {}\n",
@@ -607,7 +643,7 @@ impl Decision {
         applied: &[Applied],
         dry_run: bool,
     ) -> Report {
-        let mut display = self.table();
+        let mut display = self.table(loaded);
         display.push_str(if dry_run {
             "dry run: nothing sent\n"
         } else {

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use p_stake_pool_strategy::criteria::ClusterClock;
 use serde_json::{json, Value};
 use solana_pubkey::Pubkey;
@@ -26,7 +26,8 @@ pub struct Observed {
     pub vote: Pubkey,
     /// Its bytes, when an account owned by the vote program exists at the address.
     pub data: Option<Vec<u8>>,
-    /// Why there are no bytes.
+    /// Why there are no bytes: no account, or one the vote program does not own (the
+    /// strategy treats it as closed).
     pub missing: Option<String>,
     pub epoch_stake: u64,
     /// The highest commission its rewards were paid at in the window, and in which epoch.
@@ -93,7 +94,20 @@ pub async fn observe(ctx: &Ctx, extra: &[Pubkey], credit_epochs: u16) -> Result<
     let mut validators = Vec::with_capacity(addresses.len());
     for chunk in addresses.chunks(ACCOUNTS_PER_CALL) {
         let accounts = ctx.rpc.get_multiple_accounts(chunk).await?;
+        if accounts.len() != chunk.len() {
+            bail!(
+                "getMultipleAccounts answered {} accounts for {} addresses",
+                accounts.len(),
+                chunk.len()
+            );
+        }
         for (vote, account) in chunk.iter().zip(accounts) {
+            // "No account" makes a validator an instant exit: asked again on its own before
+            // it is believed.
+            let account = match account {
+                Some(account) => Some(account),
+                None => ctx.account(vote).await?,
+            };
             let (data, missing) = match account {
                 Some(account) if account.owner == VOTE_PROGRAM_ID => (Some(account.data), None),
                 Some(account) => (
@@ -117,6 +131,13 @@ pub async fn observe(ctx: &Ctx, extra: &[Pubkey], credit_epochs: u16) -> Result<
         let mut unavailable = None;
         for (chunk_index, chunk) in addresses.chunks(REWARDS_PER_CALL).enumerate() {
             match ctx.rpc.get_inflation_reward(chunk, Some(epoch)).await {
+                Ok(rewards) if rewards.len() != chunk.len() => {
+                    bail!(
+                        "getInflationReward answered {} rewards for {} addresses",
+                        rewards.len(),
+                        chunk.len()
+                    );
+                }
                 Ok(rewards) => {
                     for (offset, reward) in rewards.into_iter().enumerate() {
                         let Some(reward) = reward else { continue };

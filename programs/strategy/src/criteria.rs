@@ -120,9 +120,14 @@ pub enum Listing {
 #[derive(Clone, Copy, Debug)]
 pub struct Candidate<'a> {
     pub vote: [u8; 32],
-    /// `None` when the vote account is gone or does not parse: it then fails every criterion
-    /// its bytes decide (a validator no one can measure is not trusted with stake).
+    /// `None` when the vote account is gone or does not parse (see `closed`).
     pub account: Option<VoteAccount<'a>>,
+    /// With no account: the address holds no vote account at all (closed, or never one).
+    /// Stake there earns nothing, so it fails delinquency — an instant exit. An account the
+    /// vote program owns but this crate cannot read (a newer version) is not closed: it fails
+    /// only the criteria that need its bytes (credits, history), so stake leaves it within the
+    /// per-epoch cap rather than all at once on a format change.
+    pub closed: bool,
     /// Its active stake this epoch (`getVoteAccounts`' `activatedStake`, or
     /// `sol_get_epoch_stake(vote)` on-chain).
     pub epoch_stake: u64,
@@ -223,11 +228,20 @@ pub fn score(credit_share_ppm: u64, commission_bps: u16) -> u64 {
 /// Measures `candidate` against `criteria`.
 pub fn evaluate(candidate: &Candidate, criteria: &Criteria, clock: &ClusterClock) -> Evaluation {
     let account = candidate.account.as_ref();
-    let current_commission = account.map_or(FULL_BPS, |account| account.inflation_commission_bps);
+    // Unreadable but not closed: nothing is known of its commission or votes, so those
+    // criteria are not failed on it (credits and history fail, which takes it out gradually).
+    let unreadable = account.is_none() && !candidate.closed;
+    let current_commission = account.map_or(if unreadable { 0 } else { FULL_BPS }, |account| {
+        account.inflation_commission_bps
+    });
     let commission_bps = current_commission.max(candidate.charged_commission_bps.unwrap_or(0));
-    let slots_since_vote = account
-        .and_then(|account| account.last_voted_slot)
-        .map_or(u64::MAX, |slot| clock.slot.saturating_sub(slot));
+    let slots_since_vote = if unreadable {
+        0
+    } else {
+        account
+            .and_then(|account| account.last_voted_slot)
+            .map_or(u64::MAX, |slot| clock.slot.saturating_sub(slot))
+    };
     let credit_share_ppm = account.map_or(0, |account| {
         credit_share_ppm(account, clock, criteria.credit_epochs)
     });

@@ -17,15 +17,18 @@
 //! A validator may raise its commission and lower it again between two looks at its vote
 //! account. Since `delay_commission_updates` (SIMD-0249, active on mainnet) the inflation
 //! rewards of epoch `E` are paid at the commission the account held when epoch `E - 1`
-//! began, so a raise is visible in the account for at least a whole epoch before it costs
-//! anything: a keeper that looks every epoch sees it and exits before it is charged. A change
-//! made and undone around an epoch boundary, between two looks, is caught afterwards from the
-//! rewards themselves: `getInflationReward` reports, for each vote account and epoch, the
+//! began. A raise that stands is seen in the account, and the validator exits (an instant
+//! exit) before the raise is charged. A raise made just before an epoch boundary and undone
+//! just after it may be seen by no look at the account; it is charged on the rewards of the
+//! epoch after next, and `getInflationReward` reports, for each vote account and epoch, the
 //! commission its rewards were actually paid at. The criterion holds a validator to the higher
 //! of its current commission and every commission charged over the credit window
-//! ([`criteria::Candidate::charged_commission_bps`]), so such a validator is exited and stays
-//! out for the window. On-chain, where no RPC exists, the steward records the commission it
-//! reads at each epoch's first crank and feeds the window's highest value in the same place.
+//! ([`criteria::Candidate::charged_commission_bps`]): it exits when that reward is paid and
+//! stays out for the window, so the pool loses at most the one epoch charged. An RPC that
+//! cannot answer `getInflationReward` for an epoch leaves only the current commission for it,
+//! and the operator's tool says so. On-chain, where no RPC exists, a steward must compare the
+//! rewards its own stake accounts received with the credits the validator earned, and feed
+//! the commission that implies in the same place.
 //!
 //! `no_std`, no allocator: callers pass the buffers.
 #![no_std]
@@ -147,6 +150,9 @@ pub struct PoolState {
     pub minimum_delegation: u64,
     /// Entries the validator list can still take.
     pub list_room: u32,
+    /// Stake moved this epoch that the list does not show: the minimum delegation of each
+    /// validator added this epoch (its stake account is activating).
+    pub moved_this_epoch: u64,
 }
 
 /// Every output of a decision, one entry per subject.
@@ -163,6 +169,12 @@ pub struct Workspace<'w> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DecideError {
     Strategy(StrategyError),
+    /// The per-validator cap is below a validator's minimum (rent plus the minimum
+    /// delegation): no validator could hold stake, and deciding would empty them all.
+    PoolTooSmall {
+        validator_cap: u64,
+        minimum: u64,
+    },
     /// A workspace slice is not as long as the subjects.
     BufferLength,
 }
@@ -206,6 +218,13 @@ pub fn decide(
     }
     let total = pool_lamports(subjects, pool.reserve);
     let minimum = pool.stake_rent.saturating_add(pool.minimum_delegation);
+    let validator_cap = share_of(total, strategy.allocation.max_pool_share_bps);
+    if validator_cap < minimum {
+        return Err(DecideError::PoolTooSmall {
+            validator_cap,
+            minimum,
+        });
+    }
     allocate(
         work.standings,
         &strategy.allocation,
@@ -235,14 +254,21 @@ pub fn decide(
     let floor = pool
         .reserve_rent
         .saturating_add(share_of(total, strategy.allocation.reserve_share_bps));
-    // Once the pool is current, a transient account holds stake moved this epoch (the update
-    // settles the older ones): it counts against this epoch's cap, so deciding twice in an
-    // epoch never moves twice the cap.
+    // Deciding twice in an epoch must not move twice the cap. Once the pool is current, the
+    // update has settled every older move: a transient account holds stake moved this epoch,
+    // an entry that is not active was removed this epoch (its whole stake counts, instant
+    // exits included — conservative), and the caller counts what it added this epoch.
     let in_flight = subjects
         .iter()
         .filter_map(|subject| subject.holding)
-        .map(|holding| holding.transient)
-        .fold(0u64, u64::saturating_add);
+        .map(|holding| {
+            if holding.active_entry {
+                holding.transient
+            } else {
+                holding.active.saturating_add(holding.transient)
+            }
+        })
+        .fold(pool.moved_this_epoch, u64::saturating_add);
     let limits = Limits {
         stake_rent: pool.stake_rent,
         minimum_delegation: pool.minimum_delegation,

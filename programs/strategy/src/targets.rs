@@ -60,6 +60,9 @@ pub struct Target {
     pub lamports: u64,
     /// Held back by its own cap or a label's.
     pub capped: bool,
+    /// Eligible but its seat was given up (a cap left it below the minimum, or the pool is
+    /// too small for every seat).
+    pub passed_over: bool,
 }
 
 /// Why the division could not run.
@@ -128,7 +131,10 @@ pub fn allocate(
             seated = seated.saturating_add(1);
         }
     }
-    // Divide; give up the lowest-ranked seat while a target falls short of the minimum.
+    // Divide. A seat whose target falls short of the minimum is given up: when a cap holds it
+    // short, that validator's seat goes to the next best (the cap, not the seat count, is
+    // what binds); when nothing caps it, the pool is too small for the seats and the
+    // lowest-ranked seat goes without a replacement.
     loop {
         divide(standings, rules, pool_lamports, targets);
         let short = ranked
@@ -139,16 +145,26 @@ pub fn allocate(
         let Some(short) = short else {
             return Ok(());
         };
-        // The lowest-ranked seat goes, not necessarily the short one: a cap may be what keeps
-        // a better validator short, and then the seat it frees lifts everyone else.
-        let lowest = ranked
-            .iter()
-            .rev()
-            .map(|index| *index as usize)
-            .find(|index| targets[*index].seated)
-            .unwrap_or(short);
-        targets[lowest].seated = false;
-        targets[lowest].lamports = 0;
+        if targets[short].capped {
+            targets[short].seated = false;
+            targets[short].passed_over = true;
+            let next = ranked
+                .iter()
+                .map(|index| *index as usize)
+                .find(|index| !targets[*index].seated && !targets[*index].passed_over);
+            if let Some(next) = next {
+                targets[next].seated = true;
+            }
+        } else {
+            let lowest = ranked
+                .iter()
+                .rev()
+                .map(|index| *index as usize)
+                .find(|index| targets[*index].seated)
+                .unwrap_or(short);
+            targets[lowest].seated = false;
+            targets[lowest].passed_over = true;
+        }
     }
 }
 

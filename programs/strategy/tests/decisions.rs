@@ -227,6 +227,7 @@ fn subjects<'a>(validators: &'a [Synthetic], bytes: &'a [Vec<u8>]) -> Vec<Subjec
                 charged_commission_bps: validator.charged_bps,
                 listing: validator.listing,
                 allow_list_active: false,
+                closed: false,
                 labels: validator.labels,
             },
             holding: validator.holding,
@@ -411,6 +412,7 @@ proptest! {
                 stake_rent: STAKE_RENT,
                 minimum_delegation,
                 list_room: room,
+                moved_this_epoch: 0,
             };
             let subjects = subjects(&validators, &bytes);
             let total = p_stake_pool_strategy::pool_lamports(&subjects, pool.reserve);
@@ -457,7 +459,7 @@ proptest! {
     ) {
         let clock = clock(&validators);
         let strategy = strategy();
-        let state = PoolState { reserve: 5_000 * SOL, reserve_rent: 1_000_000, stake_rent: STAKE_RENT, minimum_delegation: SOL, list_room: 100 };
+        let state = PoolState { reserve: 5_000 * SOL, reserve_rent: 1_000_000, stake_rent: STAKE_RENT, minimum_delegation: SOL, list_room: 100, moved_this_epoch: 0 };
         let bytes: Vec<Vec<u8>> = validators.iter().map(|v| vote_bytes(v, &clock)).collect();
         let first = run(&strategy, &clock, &state, &subjects(&validators, &bytes));
         let mut shuffled: Vec<usize> = (0..validators.len()).collect();

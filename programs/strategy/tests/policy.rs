@@ -72,6 +72,7 @@ fn candidate(data: &[u8]) -> Candidate<'_> {
         charged_commission_bps: None,
         listing: Listing::None,
         allow_list_active: false,
+        closed: false,
         labels: 0,
     }
 }
@@ -137,11 +138,19 @@ fn each_criterion_is_decided_by_its_own_value() {
     assert_eq!(failed(&unlisted), [Criterion::AllowList]);
     unlisted.listing = Listing::Allowed;
     assert!(failed(&unlisted).is_empty());
-    // A vote account that is gone fails what its bytes decide, delinquency first.
+    // A vote account that is gone fails what its bytes decide, delinquency first: an instant
+    // exit.
     let mut gone = candidate(&data);
     gone.account = None;
+    gone.closed = true;
     let evaluation = evaluate(&gone, &CRITERIA, &CLOCK);
     assert_eq!(evaluation.instant_exit(), Some(Criterion::Delinquency));
+    // One the vote program owns but this crate cannot read (a new version) is not trusted
+    // with new stake, but leaves gradually: no instant exit on a format change.
+    gone.closed = false;
+    let evaluation = evaluate(&gone, &CRITERIA, &CLOCK);
+    assert!(!evaluation.eligible());
+    assert_eq!(evaluation.instant_exit(), None);
 }
 
 #[test]
@@ -262,6 +271,26 @@ fn caps_hold_back_and_the_rest_goes_to_the_others_or_stays_in_the_reserve() {
     assert_eq!(targets[0].lamports + targets[1].lamports, 30 * SOL);
     assert_eq!(targets[2].lamports, 50 * SOL);
     assert!(targets.iter().all(|target| target.capped));
+}
+
+#[test]
+fn a_seat_a_cap_holds_below_the_minimum_goes_to_the_next_best() {
+    // Rank 1 carries a label capped at nothing: its seat goes to rank 3, not to no one.
+    let standings = [
+        standing(1, 30, false, 0b1),
+        standing(2, 20, false, 0),
+        standing(3, 10, false, 0),
+    ];
+    let targets = targets(&standings, &allocation(&[0]), 100 * SOL);
+    assert_eq!(
+        targets
+            .iter()
+            .map(|target| target.seated)
+            .collect::<Vec<_>>(),
+        [false, true, true]
+    );
+    assert!(targets[0].passed_over);
+    assert_eq!(targets[1].lamports + targets[2].lamports, 100 * SOL);
 }
 
 #[test]
@@ -396,6 +425,85 @@ fn the_program_rules_hold_a_move_back() {
         moves(&[line(10 * SOL, 14 * SOL)], &calm),
         [Move::Increase(4 * SOL)]
     );
+}
+
+#[test]
+fn deciding_again_in_the_epoch_does_not_move_the_cap_twice() {
+    use p_stake_pool_strategy::{decide, Holding, PoolState, Subject, Workspace};
+    // Ten incumbents of 10 SOL; five fail the credits criterion (gradual exits); cap 10%.
+    let good = account(500, 100, 5, CLOCK.slot - 2, true);
+    let poor = account(500, 50, 5, CLOCK.slot - 2, true);
+    let policy = Policy {
+        criteria: CRITERIA,
+        allocation: Allocation {
+            validators: 10,
+            ..allocation(&[])
+        },
+        max_epoch_move_bps: 1_000,
+        hysteresis_bps: 0,
+    };
+    let state = PoolState {
+        reserve: RENT,
+        reserve_rent: RENT,
+        stake_rent: RENT,
+        minimum_delegation: SOL,
+        list_room: 0,
+        moved_this_epoch: 0,
+    };
+    let mut holdings: Vec<Holding> = (0..10)
+        .map(|_| Holding {
+            active: 10 * SOL,
+            transient: 0,
+            active_entry: true,
+        })
+        .collect();
+    let mut removed = 0u64;
+    for _run in 0..5 {
+        let subjects: Vec<Subject> = holdings
+            .iter()
+            .enumerate()
+            .map(|(i, holding)| Subject {
+                candidate: Candidate {
+                    vote: [i as u8; 32],
+                    ..candidate(if i < 5 { &poor } else { &good })
+                },
+                holding: Some(*holding),
+            })
+            .collect();
+        let n = subjects.len();
+        let blank = evaluate(&subjects[0].candidate, &CRITERIA, &CLOCK);
+        let (mut evaluations, mut standings, mut targets, mut lines, mut moves, mut order) = (
+            vec![blank; n],
+            vec![standing(0, 0, false, 0); n],
+            vec![Target::default(); n],
+            vec![line(0, 0); n],
+            vec![Move::None; n],
+            vec![0; n],
+        );
+        decide(
+            &policy,
+            &CLOCK,
+            &state,
+            &subjects,
+            Workspace {
+                evaluations: &mut evaluations,
+                standings: &mut standings,
+                targets: &mut targets,
+                lines: &mut lines,
+                moves: &mut moves,
+                order: &mut order,
+            },
+        )
+        .unwrap();
+        // Apply: a removal marks the entry (its stake leaves at the next update).
+        for (holding, planned) in holdings.iter_mut().zip(&moves) {
+            if let Move::Remove { instant: false } = planned {
+                holding.active_entry = false;
+                removed += holding.active;
+            }
+        }
+    }
+    assert!(removed <= 10 * SOL, "{removed} removed in one epoch");
 }
 
 #[test]
