@@ -427,9 +427,78 @@ fn the_program_rules_hold_a_move_back() {
     );
 }
 
+/// `decide` over `subjects`, the planned moves.
+fn decide_all(
+    policy: &Policy,
+    state: &p_stake_pool_strategy::PoolState,
+    subjects: &[p_stake_pool_strategy::Subject],
+) -> Result<Vec<Move>, p_stake_pool_strategy::DecideError> {
+    let n = subjects.len();
+    let blank = evaluate(&subjects[0].candidate, &CRITERIA, &CLOCK);
+    let (mut evaluations, mut standings, mut targets, mut lines, mut moves, mut order) = (
+        vec![blank; n],
+        vec![standing(0, 0, false, 0); n],
+        vec![Target::default(); n],
+        vec![line(0, 0); n],
+        vec![Move::None; n],
+        vec![0; n],
+    );
+    p_stake_pool_strategy::decide(
+        policy,
+        &CLOCK,
+        state,
+        subjects,
+        p_stake_pool_strategy::Workspace {
+            evaluations: &mut evaluations,
+            standings: &mut standings,
+            targets: &mut targets,
+            lines: &mut lines,
+            moves: &mut moves,
+            order: &mut order,
+        },
+    )?;
+    Ok(moves)
+}
+
+#[test]
+fn a_pool_too_small_for_its_cap_is_refused_not_emptied() {
+    use p_stake_pool_strategy::{DecideError, Holding, PoolState, Subject};
+    let good = account(500, 100, 5, CLOCK.slot - 2, true);
+    let policy = Policy {
+        criteria: CRITERIA,
+        allocation: Allocation {
+            max_pool_share_bps: 50,
+            ..allocation(&[])
+        },
+        max_epoch_move_bps: 1_000,
+        hysteresis_bps: 0,
+    };
+    let state = PoolState {
+        reserve: 140 * SOL,
+        reserve_rent: RENT,
+        stake_rent: RENT,
+        minimum_delegation: SOL,
+        list_room: 10,
+        moved_this_epoch: 0,
+    };
+    let subjects = [Subject {
+        candidate: candidate(&good),
+        holding: Some(Holding {
+            active: 10 * SOL,
+            transient: 0,
+            active_entry: true,
+        }),
+    }];
+    // 0.5% of 150 SOL is 0.75 SOL, below the 1.002 SOL minimum.
+    assert!(matches!(
+        decide_all(&policy, &state, &subjects),
+        Err(DecideError::PoolTooSmall { .. })
+    ));
+}
+
 #[test]
 fn deciding_again_in_the_epoch_does_not_move_the_cap_twice() {
-    use p_stake_pool_strategy::{decide, Holding, PoolState, Subject, Workspace};
+    use p_stake_pool_strategy::{Holding, PoolState, Subject};
     // Ten incumbents of 10 SOL; five fail the credits criterion (gradual exits); cap 10%.
     let good = account(500, 100, 5, CLOCK.slot - 2, true);
     let poor = account(500, 50, 5, CLOCK.slot - 2, true);
@@ -470,31 +539,7 @@ fn deciding_again_in_the_epoch_does_not_move_the_cap_twice() {
                 holding: Some(*holding),
             })
             .collect();
-        let n = subjects.len();
-        let blank = evaluate(&subjects[0].candidate, &CRITERIA, &CLOCK);
-        let (mut evaluations, mut standings, mut targets, mut lines, mut moves, mut order) = (
-            vec![blank; n],
-            vec![standing(0, 0, false, 0); n],
-            vec![Target::default(); n],
-            vec![line(0, 0); n],
-            vec![Move::None; n],
-            vec![0; n],
-        );
-        decide(
-            &policy,
-            &CLOCK,
-            &state,
-            &subjects,
-            Workspace {
-                evaluations: &mut evaluations,
-                standings: &mut standings,
-                targets: &mut targets,
-                lines: &mut lines,
-                moves: &mut moves,
-                order: &mut order,
-            },
-        )
-        .unwrap();
+        let moves = decide_all(&policy, &state, &subjects).unwrap();
         // Apply: a removal marks the entry (its stake leaves at the next update).
         for (holding, planned) in holdings.iter_mut().zip(&moves) {
             if let Move::Remove { instant: false } = planned {
