@@ -64,7 +64,7 @@ fn log(action: &str, fields: Value) {
 /// One round: once an epoch has started since the pool's last update, claim the due
 /// delayed-unstake tickets (so what their stake earned is counted by this update, see
 /// `tickets`), update the pool, then rebalance if asked. Returns whether anything was done.
-async fn round(ctx: &Ctx, args: &KeeperArgs, strategy_done: &mut Option<u64>) -> Result<bool> {
+async fn round(ctx: &Ctx, args: &KeeperArgs, strategy_done: &mut StrategyDone) -> Result<bool> {
     let pool = Pool::load(ctx, &args.pool).await?;
     let stale = pool.last_update_epoch < ctx.epoch().await?;
     if stale {
@@ -87,10 +87,7 @@ async fn round(ctx: &Ctx, args: &KeeperArgs, strategy_done: &mut Option<u64>) ->
         // this epoch.
         if let Some(path) = &args.strategy {
             let epoch = ctx.epoch().await?;
-            if *strategy_done != Some(epoch) {
-                follow_strategy(ctx, &args.pool, path, epoch).await?;
-                *strategy_done = Some(epoch);
-            }
+            strategy_round(ctx, args, path, epoch, strategy_done).await?;
         }
         return Ok(false);
     }
@@ -120,13 +117,47 @@ async fn round(ctx: &Ctx, args: &KeeperArgs, strategy_done: &mut Option<u64>) ->
         );
     }
     if let Some(path) = &args.strategy {
-        // Once per epoch; a failure leaves it undone, so the next round tries again.
-        if *strategy_done != Some(outcome.epoch) {
-            follow_strategy(ctx, &args.pool, path, outcome.epoch).await?;
-            *strategy_done = Some(outcome.epoch);
-        }
+        strategy_round(ctx, args, path, outcome.epoch, strategy_done).await?;
     }
     Ok(true)
+}
+
+/// Where the strategy stands this epoch: the epoch and how many rounds had a move fail.
+#[derive(Default)]
+struct StrategyDone {
+    epoch: Option<u64>,
+    complete: bool,
+    failed_rounds: u32,
+}
+
+/// Rounds in an epoch in which a failed move (an instant exit, say) is planned again.
+const STRATEGY_RETRIES: u32 = 3;
+
+/// The strategy once per epoch, whoever updated the pool; planned again (the cap counts what
+/// was already moved) while moves fail, up to `STRATEGY_RETRIES` rounds.
+async fn strategy_round(
+    ctx: &Ctx,
+    args: &KeeperArgs,
+    path: &std::path::Path,
+    epoch: u64,
+    done: &mut StrategyDone,
+) -> Result<()> {
+    if done.epoch != Some(epoch) {
+        *done = StrategyDone {
+            epoch: Some(epoch),
+            ..StrategyDone::default()
+        };
+    }
+    if done.complete || done.failed_rounds >= STRATEGY_RETRIES {
+        return Ok(());
+    }
+    let failed = follow_strategy(ctx, &args.pool, path, epoch).await?;
+    if failed == 0 {
+        done.complete = true;
+    } else {
+        done.failed_rounds = done.failed_rounds.saturating_add(1);
+    }
+    Ok(())
 }
 
 /// Applies the strategy once the pool is current: one JSON line per move, then a summary (with
@@ -137,7 +168,7 @@ async fn follow_strategy(
     pool: &Pubkey,
     path: &std::path::Path,
     epoch: u64,
-) -> Result<()> {
+) -> Result<usize> {
     let loaded = LoadedStrategy::load(path)?;
     let pool = Pool::load(ctx, pool).await?;
     let (decision, applied) = apply(ctx, &pool, &loaded).await?;
@@ -165,7 +196,7 @@ async fn follow_strategy(
             "instantExitLamports": decision.spent.instant,
         }),
     );
-    Ok(())
+    Ok(applied.iter().filter(|done| done.result.is_err()).count())
 }
 
 /// Due tickets claimed before an epoch's update, at most: a pool with many more (each one
@@ -205,8 +236,7 @@ pub async fn run(ctx: &Ctx, args: &KeeperArgs) -> Result<Report> {
         json!({"pool": args.pool.to_string(), "programId": ctx.program_id.to_string()}),
     );
     let mut backoff = 1u64;
-    // The epoch the strategy was last applied in.
-    let mut strategy_done = None;
+    let mut strategy_done = StrategyDone::default();
     loop {
         let wait = match round(ctx, args, &mut strategy_done).await {
             Ok(_) => {

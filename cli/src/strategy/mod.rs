@@ -16,7 +16,7 @@ use p_stake_pool_strategy::{
     moves::Spent,
     moves::{Line, Move},
     targets::{share_of, Standing, Target},
-    vote::{VoteAccount, VoteVersion},
+    vote::{VoteAccount, VoteAccountError, VoteVersion},
     DecideError, Holding, PoolState, Subject, Workspace,
 };
 use serde_json::{json, Value};
@@ -93,6 +93,13 @@ async fn verify_named(ctx: &Ctx, loaded: &LoadedStrategy) -> Result<()> {
     let mut wrong = Vec::new();
     for chunk in named.chunks(100) {
         let accounts = ctx.rpc.get_multiple_accounts(chunk).await?;
+        if accounts.len() != chunk.len() {
+            bail!(
+                "getMultipleAccounts answered {} accounts for {} addresses",
+                accounts.len(),
+                chunk.len()
+            );
+        }
         for (address, account) in chunk.iter().zip(accounts) {
             match account {
                 Some(account) if account.owner == VOTE_PROGRAM_ID => {}
@@ -218,7 +225,14 @@ impl Decision {
                         .copied()
                         .unwrap_or(Listing::None),
                     allow_list_active: loaded.allow_list_active(),
-                    closed: observed.data.is_none(),
+                    // No vote account, or one never initialized (or emptied and closed by its
+                    // withdrawer): stake there earns nothing.
+                    closed: observed.data.as_deref().is_none_or(|data| {
+                        matches!(
+                            VoteAccount::decode(data),
+                            Err(VoteAccountError::Uninitialized)
+                        )
+                    }),
                     labels: loaded.labels.get(&observed.vote).copied().unwrap_or(0),
                 },
                 holding: holdings.get(&observed.vote).copied(),
@@ -279,18 +293,7 @@ impl Decision {
                 order: &mut order,
             },
         )
-        .map_err(|error| match error {
-            DecideError::PoolTooSmall {
-                validator_cap,
-                minimum,
-            } => anyhow!(
-                "the pool is too small for this strategy: max-pool-share-bps allows {} SOL per \
-                 validator, below a validator's minimum of {} SOL; nothing is moved",
-                format_amount(validator_cap),
-                format_amount(minimum)
-            ),
-            other => anyhow!("the strategy could not decide: {other:?}"),
-        })?;
+        .map_err(|error: DecideError| anyhow!("the strategy could not decide: {error:?}"))?;
         let total = p_stake_pool_strategy::pool_lamports(&subjects, state.reserve);
         let rows = subjects
             .iter()
@@ -345,13 +348,30 @@ impl Decision {
         let mut warnings: Vec<String> = self
             .rows
             .iter()
-            .filter(|row| named.contains(&row.vote))
+            .filter(|row| named.contains(&row.vote) || row.holding.is_some())
             .filter_map(|row| {
-                row.missing
-                    .as_ref()
-                    .map(|missing| format!("{} named by the strategy: {missing}", row.vote))
+                row.missing.as_ref().map(|missing| {
+                    format!(
+                        "{} ({}): {missing}",
+                        row.vote,
+                        if row.holding.is_some() {
+                            "in the pool"
+                        } else {
+                            "named by the strategy"
+                        }
+                    )
+                })
             })
             .collect();
+        if self.spent.pool_too_small {
+            warnings.push(format!(
+                "the pool ({} SOL) is too small for max-pool-share-bps: a validator's share \
+                 would be below its minimum of {} SOL, so holdings stay where they are and only \
+                 instant exits are made",
+                format_amount(self.total),
+                format_amount(self.state.stake_rent + self.state.minimum_delegation)
+            ));
+        }
         warnings.extend(self.observation.reward_epochs.iter().filter_map(|reward| {
             reward.unavailable.as_ref().map(|why| {
                 format!(

@@ -125,8 +125,9 @@ pub struct Candidate<'a> {
     /// With no account: the address holds no vote account at all (closed, or never one).
     /// Stake there earns nothing, so it fails delinquency — an instant exit. An account the
     /// vote program owns but this crate cannot read (a newer version) is not closed: it fails
-    /// only the criteria that need its bytes (credits, history), so stake leaves it within the
-    /// per-epoch cap rather than all at once on a format change.
+    /// only the criteria that need its bytes (credits, history) — no new stake — and `decide`
+    /// holds what the pool has with it where it is, so a format change moves nothing until
+    /// the crate reads it.
     pub closed: bool,
     /// Its active stake this epoch (`getVoteAccounts`' `activatedStake`, or
     /// `sol_get_epoch_stake(vote)` on-chain).
@@ -245,8 +246,10 @@ pub fn evaluate(candidate: &Candidate, criteria: &Criteria, clock: &ClusterClock
     let credit_share_ppm = account.map_or(0, |account| {
         credit_share_ppm(account, clock, criteria.credit_epochs)
     });
-    let block_revenue_bps =
-        account.map_or(FULL_BPS, |account| account.block_revenue_commission_bps);
+    // Not failed on an unreadable account either: no instant exit on a format change.
+    let block_revenue_bps = account.map_or(if unreadable { 0 } else { FULL_BPS }, |account| {
+        account.block_revenue_commission_bps
+    });
     let has_bls_key = account.is_some_and(|account| account.has_bls_key);
     let voting_epochs = account.map_or(0, |account| voting_epochs(account, clock));
     // Rounded up: a validator a lamport over the cap fails it. No stake anywhere reads as none.

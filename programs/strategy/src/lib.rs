@@ -169,12 +169,6 @@ pub struct Workspace<'w> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DecideError {
     Strategy(StrategyError),
-    /// The per-validator cap is below a validator's minimum (rent plus the minimum
-    /// delegation): no validator could hold stake, and deciding would empty them all.
-    PoolTooSmall {
-        validator_cap: u64,
-        minimum: u64,
-    },
     /// A workspace slice is not as long as the subjects.
     BufferLength,
 }
@@ -218,13 +212,10 @@ pub fn decide(
     }
     let total = pool_lamports(subjects, pool.reserve);
     let minimum = pool.stake_rent.saturating_add(pool.minimum_delegation);
-    let validator_cap = share_of(total, strategy.allocation.max_pool_share_bps);
-    if validator_cap < minimum {
-        return Err(DecideError::PoolTooSmall {
-            validator_cap,
-            minimum,
-        });
-    }
+    // A per-validator cap below a validator's minimum (rent plus the minimum delegation)
+    // would seat no one and empty every validator: the pool is too small for the strategy,
+    // so every holding stays where it is — instant exits aside.
+    let too_small = share_of(total, strategy.allocation.max_pool_share_bps) < minimum;
     allocate(
         work.standings,
         &strategy.allocation,
@@ -241,12 +232,23 @@ pub fn decide(
         .zip(work.lines.iter_mut())
     {
         let holding = subject.holding;
+        let current = holding.map_or(0, |holding| {
+            holding.active.saturating_add(holding.transient)
+        });
+        // What the pool holds with a validator whose account this crate cannot read stays.
+        let unreadable = subject.candidate.account.is_none() && !subject.candidate.closed;
         *line = Line {
             in_pool: holding.is_some(),
             active_entry: holding.is_some_and(|holding| holding.active_entry),
             active: holding.map_or(0, |holding| holding.active),
             transient: holding.map_or(0, |holding| holding.transient),
-            target: if target.seated { target.lamports } else { 0 },
+            target: if too_small || unreadable {
+                current
+            } else if target.seated {
+                target.lamports
+            } else {
+                0
+            },
             instant_exit: holding.is_some() && evaluation.instant_exit().is_some(),
         };
     }
@@ -277,6 +279,8 @@ pub fn decide(
         hysteresis: share_of(total, strategy.hysteresis_bps),
         list_room: pool.list_room,
     };
-    plan(work.lines, &limits, work.moves, work.order)
-        .map_err(|PlanError::BufferLength| DecideError::BufferLength)
+    let mut spent = plan(work.lines, &limits, work.moves, work.order)
+        .map_err(|PlanError::BufferLength| DecideError::BufferLength)?;
+    spent.pool_too_small = too_small;
+    Ok(spent)
 }

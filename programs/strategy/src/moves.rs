@@ -117,6 +117,9 @@ pub struct Spent {
     pub capped: u64,
     /// Stake removed by instant exits.
     pub instant: u64,
+    /// The per-validator cap was below a validator's minimum: holdings were kept where they
+    /// are (only instant exits planned).
+    pub pool_too_small: bool,
 }
 
 /// Plans every line's move. `order` is scratch space.

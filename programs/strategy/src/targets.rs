@@ -10,7 +10,8 @@
 //! equally, or in proportion to score — under a cap per validator and a cap per label (shares
 //! of the whole pool). What a cap holds back goes to the uncapped validators, and what no one
 //! may take stays in the reserve. A seat whose target would fall below the minimum a
-//! validator's stake account holds is given up, the lowest ranked first, and the division runs
+//! validator's stake account holds is given up — to the next best when a cap holds it short,
+//! the lowest-ranked seat when the pool is too small for every seat — and the division runs
 //! again.
 
 use crate::vote::FULL_BPS;

@@ -146,9 +146,14 @@ fn each_criterion_is_decided_by_its_own_value() {
     let evaluation = evaluate(&gone, &CRITERIA, &CLOCK);
     assert_eq!(evaluation.instant_exit(), Some(Criterion::Delinquency));
     // One the vote program owns but this crate cannot read (a new version) is not trusted
-    // with new stake, but leaves gradually: no instant exit on a format change.
+    // with new stake, and is no instant exit on a format change — whatever the limits.
     gone.closed = false;
-    let evaluation = evaluate(&gone, &CRITERIA, &CLOCK);
+    let strict = Criteria {
+        max_block_revenue_commission_bps: 0,
+        max_inflation_commission_bps: 0,
+        ..CRITERIA
+    };
+    let evaluation = evaluate(&gone, &strict, &CLOCK);
     assert!(!evaluation.eligible());
     assert_eq!(evaluation.instant_exit(), None);
 }
@@ -461,8 +466,8 @@ fn decide_all(
 }
 
 #[test]
-fn a_pool_too_small_for_its_cap_is_refused_not_emptied() {
-    use p_stake_pool_strategy::{DecideError, Holding, PoolState, Subject};
+fn a_pool_too_small_for_its_cap_keeps_its_holdings_but_still_exits() {
+    use p_stake_pool_strategy::{Holding, PoolState, Subject};
     let good = account(500, 100, 5, CLOCK.slot - 2, true);
     let policy = Policy {
         criteria: CRITERIA,
@@ -481,19 +486,31 @@ fn a_pool_too_small_for_its_cap_is_refused_not_emptied() {
         list_room: 10,
         moved_this_epoch: 0,
     };
-    let subjects = [Subject {
-        candidate: candidate(&good),
-        holding: Some(Holding {
-            active: 10 * SOL,
-            transient: 0,
-            active_entry: true,
-        }),
-    }];
-    // 0.5% of 150 SOL is 0.75 SOL, below the 1.002 SOL minimum.
-    assert!(matches!(
-        decide_all(&policy, &state, &subjects),
-        Err(DecideError::PoolTooSmall { .. })
-    ));
+    let delinquent = account(500, 100, 5, CLOCK.slot - 1_000, true);
+    let holding = Some(Holding {
+        active: 10 * SOL,
+        transient: 0,
+        active_entry: true,
+    });
+    let subjects = [
+        Subject {
+            candidate: candidate(&good),
+            holding,
+        },
+        Subject {
+            candidate: Candidate {
+                vote: [2; 32],
+                ..candidate(&delinquent)
+            },
+            holding,
+        },
+    ];
+    // 0.5% of 160 SOL is 0.8 SOL, below the 1.002 SOL minimum: the good validator keeps its
+    // 10 SOL (nothing would otherwise hold stake at all), the delinquent one still exits.
+    assert_eq!(
+        decide_all(&policy, &state, &subjects).unwrap(),
+        [Move::Wait(Wait::OnTarget), Move::Remove { instant: true }]
+    );
 }
 
 #[test]
