@@ -5,8 +5,8 @@
 #   check -> program unit and property tests -> integration suites for each build (v0, v3) on
 #   each feature profile (mainnet-beta's active set, then every feature) -> the pool-life demo
 #   on mainnet's set for each build -> the CLI's tests, end to end on a real local validator
-#   (solana-test-validator: v0 on mainnet's features, then the operator scenarios on v3 with
-#   every feature) -> the coverage-guided fuzzer's corpus and a fixed-seed
+#   (solana-test-validator: v0 on mainnet's features, then the operator scenarios and the
+#   delegation strategy on v3 with every feature) -> the coverage-guided fuzzer's corpus and a fixed-seed
 #   slice for each build -> the TypeScript client's checks and tests (npm packages
 #   from the lockfile, LiteSVM on mainnet's features, both builds) -> CU benchmark
 #   (benchmarks/cu.md).
