@@ -187,6 +187,28 @@ impl Ctx {
             .value)
     }
 
+    /// `getMultipleAccounts` for any number of addresses (100 a call, the RPC's limit), in
+    /// their order; an answer of the wrong length is an error, never silently zipped.
+    pub async fn accounts(&self, addresses: &[Pubkey]) -> Result<Vec<Option<Account>>> {
+        let mut accounts = Vec::with_capacity(addresses.len());
+        for chunk in addresses.chunks(100) {
+            let answer = self
+                .rpc
+                .get_multiple_accounts_with_commitment(chunk, self.commitment())
+                .await?
+                .value;
+            if answer.len() != chunk.len() {
+                bail!(
+                    "getMultipleAccounts answered {} accounts for {} addresses",
+                    answer.len(),
+                    chunk.len()
+                );
+            }
+            accounts.extend(answer);
+        }
+        Ok(accounts)
+    }
+
     /// `getProgramAccounts` of `program` matching `filters` (memcmp offset, bytes), decoded.
     pub async fn program_accounts(
         &self,

@@ -2,7 +2,7 @@
 //! crate's planner needs, and the instruction and transaction for each planned move. The
 //! planning itself (what a move is, when it is allowed) is `p_stake_pool_strategy::moves`.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use p_stake_pool_client as client;
 use p_stake_pool_strategy::{
     moves::{Move, Wait},
@@ -56,20 +56,10 @@ async fn added_this_epoch(ctx: &Ctx, pool: &Pool) -> Result<u64> {
         .map(|validator| validator.seeds.validator_stake(&pool.accounts))
         .collect();
     let mut added = 0u64;
-    for chunk in stakes.chunks(100) {
-        let accounts = ctx.rpc.get_multiple_accounts(chunk).await?;
-        if accounts.len() != chunk.len() {
-            bail!(
-                "the RPC answered {} accounts for {}",
-                accounts.len(),
-                chunk.len()
-            );
-        }
-        for account in accounts.into_iter().flatten() {
-            if let Ok(StakeStateV2::Stake(_, stake, _)) = bincode::deserialize(&account.data) {
-                if stake.delegation.activation_epoch == epoch {
-                    added = added.saturating_add(1);
-                }
+    for account in ctx.accounts(&stakes).await?.into_iter().flatten() {
+        if let Ok(StakeStateV2::Stake(_, stake, _)) = bincode::deserialize(&account.data) {
+            if stake.delegation.activation_epoch == epoch {
+                added = added.saturating_add(1);
             }
         }
     }

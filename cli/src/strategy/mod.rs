@@ -11,7 +11,7 @@ use std::{collections::HashMap, path::PathBuf};
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use p_stake_pool_strategy::{
-    criteria::{Candidate, Check, Criterion, Evaluation, Listing},
+    criteria::{Candidate, Criterion, Evaluation, Listing},
     decide,
     moves::Spent,
     moves::{Line, Move},
@@ -91,24 +91,14 @@ pub async fn run(ctx: &Ctx, command: &StrategyCommand) -> Result<Report> {
 async fn verify_named(ctx: &Ctx, loaded: &LoadedStrategy) -> Result<()> {
     let named = loaded.named();
     let mut wrong = Vec::new();
-    for chunk in named.chunks(100) {
-        let accounts = ctx.rpc.get_multiple_accounts(chunk).await?;
-        if accounts.len() != chunk.len() {
-            bail!(
-                "getMultipleAccounts answered {} accounts for {} addresses",
-                accounts.len(),
-                chunk.len()
-            );
-        }
-        for (address, account) in chunk.iter().zip(accounts) {
-            match account {
-                Some(account) if account.owner == VOTE_PROGRAM_ID => {}
-                Some(account) => wrong.push(format!(
-                    "{address} is not a vote account (owned by {})",
-                    account.owner
-                )),
-                None => wrong.push(format!("{address} is not a vote account (no account)")),
-            }
+    for (address, account) in named.iter().zip(ctx.accounts(&named).await?) {
+        match account {
+            Some(account) if account.owner == VOTE_PROGRAM_ID => {}
+            Some(account) => wrong.push(format!(
+                "{address} is not a vote account (owned by {})",
+                account.owner
+            )),
+            None => wrong.push(format!("{address} is not a vote account (no account)")),
         }
     }
     if !wrong.is_empty() {
@@ -239,43 +229,10 @@ impl Decision {
             })
             .collect();
         let count = subjects.len();
-        let blank_check = Check {
-            criterion: Criterion::BlockList,
-            passed: false,
-            value: 0,
-            limit: 0,
-        };
-        let mut evaluations = vec![
-            Evaluation {
-                checks: [blank_check; 9],
-                credit_share_ppm: 0,
-                commission_bps: 0,
-                score: 0,
-            };
-            count
-        ];
-        let mut standings = vec![
-            Standing {
-                vote: [0; 32],
-                eligible: false,
-                score: 0,
-                incumbent: false,
-                labels: 0,
-            };
-            count
-        ];
+        let mut evaluations = vec![Evaluation::default(); count];
+        let mut standings = vec![Standing::default(); count];
         let mut targets = vec![Target::default(); count];
-        let mut lines = vec![
-            Line {
-                in_pool: false,
-                active_entry: false,
-                active: 0,
-                transient: 0,
-                target: 0,
-                instant_exit: false,
-            };
-            count
-        ];
+        let mut lines = vec![Line::default(); count];
         let mut moves = vec![Move::None; count];
         let mut order = vec![0u32; count];
         let policy = loaded.policy();
@@ -590,6 +547,17 @@ impl Decision {
                 "  highest commission its rewards were paid at in the window: {bps} bps (epoch {epoch})\n"
             ));
         }
+        let incumbent = if row.holding.is_some() {
+            format!(
+                "; an incumbent keeps its seat down to rank {}",
+                policy
+                    .allocation
+                    .validators
+                    .saturating_add(policy.allocation.incumbent_margin)
+            )
+        } else {
+            String::new()
+        };
         let why = if !row.evaluation.eligible() {
             let failed: Vec<&str> = row
                 .evaluation
@@ -604,17 +572,7 @@ impl Decision {
                 "rank {} of the eligible, seated (one of {} seats{}){}",
                 row.target.rank,
                 policy.allocation.validators,
-                if row.holding.is_some() {
-                    format!(
-                        "; an incumbent keeps its seat down to rank {}",
-                        policy
-                            .allocation
-                            .validators
-                            .saturating_add(policy.allocation.incumbent_margin)
-                    )
-                } else {
-                    String::new()
-                },
+                incumbent,
                 if row.target.capped {
                     ", held at a cap (its own or a label's)"
                 } else {
@@ -625,19 +583,7 @@ impl Decision {
             format!(
                 "rank {} of the eligible: not seated ({} seats{}, or its share would be below a \
                  validator's minimum)",
-                row.target.rank,
-                policy.allocation.validators,
-                if row.holding.is_some() {
-                    format!(
-                        "; an incumbent keeps its seat down to rank {}",
-                        policy
-                            .allocation
-                            .validators
-                            .saturating_add(policy.allocation.incumbent_margin)
-                    )
-                } else {
-                    String::new()
-                }
+                row.target.rank, policy.allocation.validators, incumbent
             )
         };
         text.push_str(&format!(

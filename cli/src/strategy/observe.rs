@@ -64,8 +64,6 @@ impl Observation {
     }
 }
 
-/// `getMultipleAccounts` takes at most this many addresses.
-const ACCOUNTS_PER_CALL: usize = 100;
 /// Addresses per `getInflationReward` call.
 const REWARDS_PER_CALL: usize = 200;
 
@@ -92,38 +90,28 @@ pub async fn observe(ctx: &Ctx, extra: &[Pubkey], credit_epochs: u16) -> Result<
         .into_iter()
         .collect();
     let mut validators = Vec::with_capacity(addresses.len());
-    for chunk in addresses.chunks(ACCOUNTS_PER_CALL) {
-        let accounts = ctx.rpc.get_multiple_accounts(chunk).await?;
-        if accounts.len() != chunk.len() {
-            bail!(
-                "getMultipleAccounts answered {} accounts for {} addresses",
-                accounts.len(),
-                chunk.len()
-            );
-        }
-        for (vote, account) in chunk.iter().zip(accounts) {
-            // "No account" makes a validator an instant exit: asked again on its own before
-            // it is believed.
-            let account = match account {
-                Some(account) => Some(account),
-                None => ctx.account(vote).await?,
-            };
-            let (data, missing) = match account {
-                Some(account) if account.owner == VOTE_PROGRAM_ID => (Some(account.data), None),
-                Some(account) => (
-                    None,
-                    Some(format!("not a vote account (owned by {})", account.owner)),
-                ),
-                None => (None, Some("no account at this address".to_string())),
-            };
-            validators.push(Observed {
-                vote: *vote,
-                data,
-                missing,
-                epoch_stake: stakes.get(vote).copied().unwrap_or(0),
-                charged: None,
-            });
-        }
+    for (vote, account) in addresses.iter().zip(ctx.accounts(&addresses).await?) {
+        // "No account" makes a validator an instant exit: asked again on its own before it is
+        // believed.
+        let account = match account {
+            Some(account) => Some(account),
+            None => ctx.account(vote).await?,
+        };
+        let (data, missing) = match account {
+            Some(account) if account.owner == VOTE_PROGRAM_ID => (Some(account.data), None),
+            Some(account) => (
+                None,
+                Some(format!("not a vote account (owned by {})", account.owner)),
+            ),
+            None => (None, Some("no account at this address".to_string())),
+        };
+        validators.push(Observed {
+            vote: *vote,
+            data,
+            missing,
+            epoch_stake: stakes.get(vote).copied().unwrap_or(0),
+            charged: None,
+        });
     }
     let mut reward_epochs = Vec::new();
     let first = info.epoch.saturating_sub(u64::from(credit_epochs));

@@ -33,8 +33,9 @@ pub struct Criteria {
 }
 
 /// Each criterion, in the order they are reported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Criterion {
+    #[default]
     BlockList,
     AllowList,
     Delinquency,
@@ -143,7 +144,7 @@ pub struct Candidate<'a> {
 }
 
 /// One criterion's outcome: the value that decided it and the limit it was held to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Check {
     pub criterion: Criterion,
     pub passed: bool,
@@ -152,7 +153,7 @@ pub struct Check {
 }
 
 /// Every criterion's outcome, the measurements and the score.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Evaluation {
     pub checks: [Check; 9],
     /// Share of the credits the window allowed, in parts per million.

@@ -17,7 +17,7 @@
 //! the cap, then removed.
 
 /// A validator as the planner sees it: what it holds and what it should hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Line {
     /// In the pool's validator list.
     pub in_pool: bool,

@@ -40,7 +40,7 @@ pub struct Allocation<'a> {
 }
 
 /// One validator's standing for the division.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Standing {
     pub vote: [u8; 32],
     pub eligible: bool,

@@ -150,43 +150,13 @@ fn run(
     subjects: &[Subject],
 ) -> Decision {
     let n = subjects.len();
-    let evaluation = Evaluation {
-        checks: [p_stake_pool_strategy::criteria::Check {
-            criterion: p_stake_pool_strategy::criteria::Criterion::BlockList,
-            passed: false,
-            value: 0,
-            limit: 0,
-        }; 9],
-        credit_share_ppm: 0,
-        commission_bps: 0,
-        score: 0,
-    };
     let mut decision = Decision {
-        evaluations: vec![evaluation; n],
+        evaluations: vec![Evaluation::default(); n],
         targets: vec![Target::default(); n],
-        lines: vec![
-            Line {
-                in_pool: false,
-                active_entry: false,
-                active: 0,
-                transient: 0,
-                target: 0,
-                instant_exit: false
-            };
-            n
-        ],
+        lines: vec![Line::default(); n],
         moves: vec![Move::None; n],
     };
-    let mut standings = vec![
-        Standing {
-            vote: [0; 32],
-            eligible: false,
-            score: 0,
-            incumbent: false,
-            labels: 0
-        };
-        n
-    ];
+    let mut standings = vec![Standing::default(); n];
     let mut order = vec![0u32; n];
     decide(
         strategy,
