@@ -1,9 +1,11 @@
 //! Everything that talks to the cluster: the connection, the signer, and how a transaction
 //! goes out. Every transaction is simulated first: a failure is reported by name before
 //! anything is signed, and the compute-unit limit is set from what the simulation used.
-//! With `--dry-run` the simulation is all that happens.
+//! With `--dry-run` the simulation is all that happens. How a signed transaction then lands
+//! (priority fee, rebroadcasts, a fresh blockhash only once the last one provably expired) is
+//! `landing`; how the RPC endpoints are retried and failed over is `rpc`.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use anyhow::{anyhow, bail, Result};
 use p_stake_pool_client::STAKE_PROGRAM_ID;
@@ -22,8 +24,18 @@ use solana_signer::Signer;
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 
+use crate::{
+    landing::{self, writable_accounts, Fate, FeePolicy, InFlight, Journal},
+    metrics::Counters,
+};
+
 /// The most compute units one transaction may use.
 pub const MAX_COMPUTE_UNITS: u32 = 1_400_000;
+
+/// Times a transaction is signed (each time with a fresh blockhash, after the last one
+/// provably expired) before the tool gives up; also the attempts at a simulation the node
+/// answers with `BlockhashNotFound`.
+const SIGNINGS: u32 = 5;
 
 /// How results are printed (`--output`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -40,7 +52,11 @@ pub struct Ctx {
     pub payer: Arc<Keypair>,
     pub program_id: Pubkey,
     pub dry_run: bool,
-    pub compute_unit_price: Option<u64>,
+    pub fees: FeePolicy,
+    /// What was sent, retried and paid (the keeper serves it as metrics).
+    pub counters: Arc<Counters>,
+    /// Signatures in flight, written down (the keeper's `--journal`).
+    pub journal: Option<Journal>,
     /// Progress bars on stderr (only when it is a terminal).
     pub progress: bool,
 }
@@ -77,7 +93,15 @@ pub struct Sent {
     /// `None` in a dry run.
     pub signature: Option<Signature>,
     pub compute_units: u64,
+    /// The whole fee, priority fee included (lamports).
     pub fee: u64,
+    /// The priority fee (lamports) and its price (micro-lamports per CU).
+    pub priority_fee: u64,
+    pub compute_unit_price: u64,
+    /// Where it landed (`None` in a dry run).
+    pub slot: Option<u64>,
+    /// Times it was signed (more than 1 when a blockhash expired before it landed).
+    pub signings: u32,
     pub instructions: usize,
     /// In a dry run, what would have been sent: each instruction's program, accounts and
     /// data (`planned_instructions`).
@@ -91,6 +115,10 @@ impl Sent {
             "signature": self.signature.map(|signature| signature.to_string()),
             "computeUnits": self.compute_units,
             "fee": self.fee,
+            "priorityFee": self.priority_fee,
+            "computeUnitPrice": self.compute_unit_price,
+            "slot": self.slot,
+            "signings": self.signings,
             "instructions": self.instructions,
         });
         if let (Some(planned), Some(object)) = (&self.planned, json.as_object_mut()) {
@@ -266,14 +294,13 @@ impl Ctx {
         &self,
         step: &Step<'_>,
         compute_units: u32,
+        price: u64,
         blockhash: solana_hash::Hash,
     ) -> Result<VersionedMessage> {
-        let mut instructions = vec![ComputeBudgetInstruction::set_compute_unit_limit(
-            compute_units,
-        )];
-        if let Some(price) = self.compute_unit_price {
-            instructions.push(ComputeBudgetInstruction::set_compute_unit_price(price));
-        }
+        let mut instructions = vec![
+            ComputeBudgetInstruction::set_compute_unit_limit(compute_units),
+            ComputeBudgetInstruction::set_compute_unit_price(price),
+        ];
         instructions.extend(step.instructions.iter().cloned());
         let payer = self.payer();
         Ok(if step.lookup_tables.is_empty() {
@@ -292,99 +319,183 @@ impl Ctx {
         })
     }
 
-    /// How many instructions `message` starts with before the step's own (compute budget).
+    /// How many instructions `message` starts with before the step's own (compute budget:
+    /// the limit and the price).
     fn budget_instructions(&self) -> usize {
-        1 + usize::from(self.compute_unit_price.is_some())
+        2
     }
 
-    /// Simulates `step`, then (unless this is a dry run) signs and sends it with the
-    /// compute-unit limit the simulation measured, and waits for confirmation.
+    /// Simulates `step`; then (unless this is a dry run) signs it with the compute-unit limit
+    /// the simulation measured and the policy's priority fee, and lands it (`landing`): signed
+    /// again, with a fresh blockhash and a higher fee, only after the last signature provably
+    /// expired.
     pub async fn send(&self, step: Step<'_>) -> Result<Sent> {
-        let blockhash = self.rpc.get_latest_blockhash().await?;
-        let probe = self.message(&step, MAX_COMPUTE_UNITS, blockhash)?;
-        let unsigned = VersionedTransaction {
-            signatures: vec![
-                Signature::default();
-                usize::from(probe.header().num_required_signatures)
-            ],
-            message: probe,
-        };
-        let simulation = self
-            .rpc
-            .simulate_transaction_with_config(
-                &unsigned,
-                RpcSimulateTransactionConfig {
-                    sig_verify: false,
-                    replace_recent_blockhash: true,
-                    commitment: Some(self.commitment()),
-                    ..RpcSimulateTransactionConfig::default()
-                },
-            )
-            .await?
-            .value;
-        if let Some(error) = simulation.err {
-            return Err(TransactionFailed {
+        let writable = writable_accounts(&step.instructions);
+        for signing in 1..=SIGNINGS {
+            let (blockhash, last_valid_block_height, used) = self.simulate(&step).await?;
+            // A margin over the simulation: the accounts may move a little before it lands.
+            let limit = (used.saturating_mul(11) / 10)
+                .saturating_add(1_000)
+                .min(u64::from(MAX_COMPUTE_UNITS)) as u32;
+            let price = self
+                .compute_unit_price(&writable, limit, signing - 1)
+                .await?;
+            let message = self.message(&step, limit, price, blockhash)?;
+            let priority_fee = landing::priority_lamports(price, limit);
+            let fee = match &message {
+                VersionedMessage::Legacy(message) => self.rpc.get_fee_for_message(message).await,
+                VersionedMessage::V0(message) => self.rpc.get_fee_for_message(message).await,
+                // The tool builds only legacy and v0 messages.
+                _ => Ok(0),
+            }
+            .unwrap_or_else(|_| {
+                // The fee schedule every cluster runs: 5,000 lamports a signature.
+                5_000u64
+                    .saturating_mul(u64::from(message.header().num_required_signatures))
+                    .saturating_add(priority_fee)
+            });
+            let mut sent = Sent {
                 label: step.label.clone(),
-                reason: self.explain(&step, &error.clone().into()),
-                logs: simulation.logs.unwrap_or_default(),
-                pool_error: self.pool_error(&step, &error.into()),
+                signature: None,
+                compute_units: used,
+                fee,
+                priority_fee,
+                compute_unit_price: price,
+                slot: None,
+                signings: signing,
+                instructions: step.instructions.len(),
+                planned: None,
+            };
+            if self.dry_run {
+                sent.planned = Some(planned_instructions(&step.instructions));
+                return Ok(sent);
             }
-            .into());
-        }
-        let used = simulation
-            .units_consumed
-            .unwrap_or(u64::from(MAX_COMPUTE_UNITS));
-        // A margin over the simulation: the accounts may move a little before it lands.
-        let limit = (used.saturating_mul(11) / 10)
-            .saturating_add(1_000)
-            .min(u64::from(MAX_COMPUTE_UNITS)) as u32;
-        let message = self.message(&step, limit, blockhash)?;
-        let fee = match &message {
-            VersionedMessage::Legacy(message) => self.rpc.get_fee_for_message(message).await,
-            VersionedMessage::V0(message) => self.rpc.get_fee_for_message(message).await,
-            // The tool builds only legacy and v0 messages.
-            _ => Ok(0),
-        }
-        .unwrap_or(0);
-        let mut sent = Sent {
-            label: step.label.clone(),
-            signature: None,
-            compute_units: used,
-            fee,
-            instructions: step.instructions.len(),
-            planned: None,
-        };
-        if self.dry_run {
-            sent.planned = Some(planned_instructions(&step.instructions));
-            return Ok(sent);
-        }
-        let mut signers: Vec<&dyn Signer> = vec![self.payer.as_ref()];
-        for signer in &step.signers {
-            if !signers
-                .iter()
-                .any(|known| known.pubkey() == signer.pubkey())
-            {
-                signers.push(*signer);
-            }
-        }
-        let transaction = VersionedTransaction::try_new(message, &signers)
-            .map_err(|error| anyhow!("{}: cannot sign: {error}", step.label))?;
-        match self.rpc.send_and_confirm_transaction(&transaction).await {
-            Ok(signature) => {
-                sent.signature = Some(signature);
-                Ok(sent)
-            }
-            Err(error) => match error.get_transaction_error() {
-                Some(error) => Err(TransactionFailed {
-                    label: step.label.clone(),
-                    reason: self.explain(&step, &error),
-                    logs: Vec::new(),
-                    pool_error: self.pool_error(&step, &error),
+            let mut signers: Vec<&dyn Signer> = vec![self.payer.as_ref()];
+            for signer in &step.signers {
+                if !signers
+                    .iter()
+                    .any(|known| known.pubkey() == signer.pubkey())
+                {
+                    signers.push(*signer);
                 }
-                .into()),
-                None => bail!("{}: {error}", step.label),
-            },
+            }
+            let transaction = VersionedTransaction::try_new(message, &signers)
+                .map_err(|error| anyhow!("{}: cannot sign: {error}", step.label))?;
+            let signature = transaction.signatures[0];
+            if let Some(journal) = &self.journal {
+                journal.record(InFlight::new(
+                    &transaction,
+                    last_valid_block_height,
+                    &step.label,
+                )?)?;
+            }
+            let fate = self
+                .land(&transaction, &signature, last_valid_block_height)
+                .await
+                .map_err(|error| anyhow!("{}: {error:#}", step.label))?;
+            if let Some(journal) = &self.journal {
+                journal.settle(&signature.to_string())?;
+            }
+            match fate {
+                Fate::Landed { slot, result } => {
+                    // A landed transaction pays its fee whether or not it succeeded.
+                    Counters::add(&self.counters.fees, fee);
+                    Counters::add(&self.counters.priority_fees, priority_fee);
+                    if let Err(error) = result {
+                        Counters::add(&self.counters.failed, 1);
+                        let failed = TransactionFailed {
+                            label: step.label.clone(),
+                            reason: format!(
+                                "{} (transaction {signature})",
+                                self.explain(&step, &error)
+                            ),
+                            logs: Vec::new(),
+                            pool_error: self.pool_error(&step, &error),
+                        };
+                        self.counters.error(&failed.to_string());
+                        return Err(failed.into());
+                    }
+                    Counters::add(&self.counters.landed, 1);
+                    sent.signature = Some(signature);
+                    sent.slot = Some(slot);
+                    return Ok(sent);
+                }
+                Fate::Expired => {
+                    Counters::add(&self.counters.rebuilds, 1);
+                    self.counters.error(&format!(
+                        "{}: transaction {signature} expired unlanded; signing again",
+                        step.label
+                    ));
+                }
+            }
         }
+        Counters::add(&self.counters.failed, 1);
+        let message = format!(
+            "{}: not landed: {SIGNINGS} signings in a row expired before the cluster took one \
+             (raise --max-priority-fee, or try another --url); nothing was applied",
+            step.label
+        );
+        self.counters.error(&message);
+        bail!(message)
+    }
+
+    /// Simulates `step` on a fresh blockhash: that blockhash, its last valid block height and
+    /// the compute units used. A node that does not know the blockhash yet (a lagging node
+    /// behind a load balancer) is asked again with another.
+    async fn simulate(&self, step: &Step<'_>) -> Result<(solana_hash::Hash, u64, u64)> {
+        let mut backoff = Duration::from_millis(250);
+        for attempt in 1.. {
+            let (blockhash, last_valid_block_height) = self
+                .rpc
+                .get_latest_blockhash_with_commitment(self.commitment())
+                .await?;
+            let probe = self.message(step, MAX_COMPUTE_UNITS, 0, blockhash)?;
+            let unsigned = VersionedTransaction {
+                signatures: vec![
+                    Signature::default();
+                    usize::from(probe.header().num_required_signatures)
+                ],
+                message: probe,
+            };
+            let simulation = self
+                .rpc
+                .simulate_transaction_with_config(
+                    &unsigned,
+                    RpcSimulateTransactionConfig {
+                        sig_verify: false,
+                        replace_recent_blockhash: true,
+                        commitment: Some(self.commitment()),
+                        ..RpcSimulateTransactionConfig::default()
+                    },
+                )
+                .await?
+                .value;
+            match simulation.err.map(TransactionError::from) {
+                Some(TransactionError::BlockhashNotFound) if attempt < SIGNINGS => {
+                    Counters::add(&self.counters.blockhash_retries, 1);
+                    tokio::time::sleep(backoff).await;
+                    backoff = backoff.saturating_mul(2);
+                }
+                Some(error) => {
+                    Counters::add(&self.counters.refused, 1);
+                    let failed = TransactionFailed {
+                        label: step.label.clone(),
+                        reason: self.explain(step, &error),
+                        logs: simulation.logs.unwrap_or_default(),
+                        pool_error: self.pool_error(step, &error),
+                    };
+                    self.counters.error(&failed.to_string());
+                    return Err(failed.into());
+                }
+                None => {
+                    let used = simulation
+                        .units_consumed
+                        .unwrap_or(u64::from(MAX_COMPUTE_UNITS));
+                    return Ok((blockhash, last_valid_block_height, used));
+                }
+            }
+        }
+        unreachable!("the loop returns by its last attempt")
     }
 
     /// Sends steps in order, stopping at the first failure. Each step may need the
@@ -474,6 +585,10 @@ pub fn unsimulated(step: &Step<'_>) -> Sent {
         signature: None,
         compute_units: 0,
         fee: 0,
+        priority_fee: 0,
+        compute_unit_price: 0,
+        slot: None,
+        signings: 0,
         instructions: step.instructions.len(),
         planned: Some(planned_instructions(&step.instructions)),
     }
@@ -510,14 +625,15 @@ pub fn sent_report(what: String, sent: &[Sent], extra: serde_json::Value) -> cra
     let mut display = format!("{what}\n");
     for transaction in sent {
         display.push_str(&format!(
-            "  {}: {} ({} CU, fee {} lamports)\n",
+            "  {}: {} ({} CU, fee {} lamports of which priority {})\n",
             transaction.label,
             transaction
                 .signature
                 .map(|signature| signature.to_string())
                 .unwrap_or_else(|| "not sent (dry run)".into()),
             transaction.compute_units,
-            transaction.fee
+            transaction.fee,
+            transaction.priority_fee
         ));
         display.push_str(&transaction.planned_display());
     }

@@ -4,6 +4,13 @@
 //! skips a pool that is already current and re-running any of its instructions in the same
 //! epoch changes nothing. Failures are retried with exponential backoff; SIGINT and SIGTERM
 //! stop it between actions. Every action is one JSON line on stdout.
+//!
+//! On a real network: it pays priority fees (`auto` by default, capped), lands each transaction
+//! by rebroadcasting it (`landing`), fails over between `--url`s (`rpc`), and writes every
+//! signature in flight to its journal first, so a keeper killed at any moment and started again
+//! waits out what its last run sent before it reads the chain. `--metrics ADDR` serves
+//! Prometheus metrics and a health check (`metrics`); `--watch-only` serves them and sends
+//! nothing (a watchdog on another machine).
 
 use std::time::Duration;
 
@@ -15,6 +22,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::{
     chain::Ctx,
+    metrics::{self, PoolGauges, Watch},
     pool::Pool,
     rebalance::{rebalance, RebalanceArgs},
     strategy::{apply, LoadedStrategy},
@@ -45,6 +53,29 @@ pub struct KeeperArgs {
     /// Transactions in flight at once during the update
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
+    /// Serve Prometheus metrics at http://ADDR/metrics and a health check at /health
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<String>,
+    /// /health answers 503 once the pool has been stale this many slots into an epoch
+    #[arg(long, default_value_t = 3_000, value_name = "SLOTS")]
+    pub stale_after: u64,
+    /// Send nothing: watch the pool and serve --metrics (a watchdog beside the keeper)
+    #[arg(long, requires = "metrics", conflicts_with_all = ["rebalance_targets", "rebalance_equal", "strategy"])]
+    pub watch_only: bool,
+    /// Where the keeper writes the signatures it has in flight [default:
+    /// ~/.cache/p-stake-pool/keeper-POOL.journal]
+    #[arg(long)]
+    pub journal: Option<std::path::PathBuf>,
+}
+
+impl KeeperArgs {
+    pub fn journal_path(&self) -> std::path::PathBuf {
+        self.journal.clone().unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into()))
+                .join(".cache/p-stake-pool")
+                .join(format!("keeper-{}.journal", self.pool))
+        })
+    }
 }
 
 fn log(action: &str, fields: Value) {
@@ -64,9 +95,27 @@ fn log(action: &str, fields: Value) {
 /// One round: once an epoch has started since the pool's last update, claim the due
 /// delayed-unstake tickets (so what their stake earned is counted by this update, see
 /// `tickets`), update the pool, then rebalance if asked. Returns whether anything was done.
-async fn round(ctx: &Ctx, args: &KeeperArgs, strategy_done: &mut StrategyDone) -> Result<bool> {
+async fn round(
+    ctx: &Ctx,
+    args: &KeeperArgs,
+    strategy_done: &mut StrategyDone,
+    watch: &Watch,
+) -> Result<bool> {
+    let gauges = PoolGauges::read(ctx, &args.pool).await?;
+    let stale = gauges.pool_epoch < gauges.cluster_epoch;
+    if !stale {
+        // Current already (someone else updated it, or the last round did): the slot it was
+        // first seen current bounds when it became so.
+        watch.current_after(
+            gauges.cluster_epoch,
+            gauges.slot.saturating_sub(gauges.epoch_start),
+        );
+    }
+    watch.set(gauges);
+    if args.watch_only {
+        return Ok(false);
+    }
     let pool = Pool::load(ctx, &args.pool).await?;
-    let stale = pool.last_update_epoch < ctx.epoch().await?;
     if stale {
         claim_tickets(ctx, &pool, Some(CLAIMS_BEFORE_UPDATE)).await;
     }
@@ -92,6 +141,14 @@ async fn round(ctx: &Ctx, args: &KeeperArgs, strategy_done: &mut StrategyDone) -
         return Ok(false);
     }
     log("update", outcome.json());
+    if let Some(slot) = outcome.sent.last().and_then(|sent| sent.slot) {
+        // The update's last transaction (the pool's balance) made it current.
+        let info = ctx.rpc.get_epoch_info().await?;
+        if info.epoch == outcome.epoch {
+            let start = info.absolute_slot.saturating_sub(info.slot_index);
+            watch.current_after(outcome.epoch, slot.saturating_sub(start));
+        }
+    }
     if stale {
         // Any due tickets past the budget: their earnings count at the next epoch's update.
         claim_tickets(ctx, &pool, None).await;
@@ -221,7 +278,7 @@ async fn claim_tickets(ctx: &Ctx, pool: &Pool, limit: Option<usize>) {
 pub async fn run(ctx: &Ctx, args: &KeeperArgs) -> Result<Report> {
     // A signal is noted, not acted on mid-action: the round in progress finishes (its
     // transactions confirmed or failed), then the keeper stops.
-    let (stop, mut stopped) = tokio::sync::watch::channel(None::<&'static str>);
+    let (stop, stopped) = tokio::sync::watch::channel(None::<&'static str>);
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
     tokio::spawn(async move {
@@ -231,19 +288,86 @@ pub async fn run(ctx: &Ctx, args: &KeeperArgs) -> Result<Report> {
         };
         let _ = stop.send(Some(name));
     });
+    let watch = Watch::default();
+    let listener = match &args.metrics {
+        Some(address) => Some(metrics::bind(address).await?),
+        None => None,
+    };
     log(
         "start",
-        json!({"pool": args.pool.to_string(), "programId": ctx.program_id.to_string()}),
+        json!({
+            "pool": args.pool.to_string(),
+            "programId": ctx.program_id.to_string(),
+            "metrics": listener.as_ref().map(|(_, address)| address.to_string()),
+            "watchOnly": args.watch_only,
+            "journal": ctx.journal.as_ref().map(|_| args.journal_path().display().to_string()),
+            "priorityFee": format!("{:?}", ctx.fees.fee),
+            "maxPriorityFee": ctx.fees.max_lamports,
+        }),
     );
+    let server = async {
+        match listener {
+            Some((listener, _)) => {
+                metrics::serve(listener, ctx, &watch, &args.pool, args.stale_after).await
+            }
+            None => std::future::pending().await,
+        }
+    };
+    let work = work(ctx, args, &watch, stopped.clone());
+    let served = tokio::select! {
+        served = server => served,
+        () = work => Ok(()),
+    };
+    served?;
+    let signal_name = stopped.borrow().unwrap_or("signal");
+    log("stop", json!({"signal": signal_name}));
+    Ok(Report {
+        display: String::new(),
+        json: Value::Null,
+    })
+}
+
+/// The keeper's loop: first the journal of a run that was killed, then rounds until a signal.
+async fn work(
+    ctx: &Ctx,
+    args: &KeeperArgs,
+    watch: &Watch,
+    mut stopped: tokio::sync::watch::Receiver<Option<&'static str>>,
+) {
     let mut backoff = 1u64;
+    // What the last run had in flight lands or expires before anything is read.
+    loop {
+        match ctx.settle_journal().await {
+            Ok(settled) => {
+                for (entry, became) in settled {
+                    log(
+                        "journal",
+                        json!({"signature": entry.signature, "label": entry.label, "became": became}),
+                    );
+                }
+                break;
+            }
+            Err(error) => {
+                ctx.counters.error(&format!("{error:#}"));
+                log(
+                    "error",
+                    json!({"error": format!("{error:#}"), "retryInSeconds": backoff}),
+                );
+                tokio::time::sleep(Duration::from_secs(backoff)).await;
+                backoff = (backoff * 2).min(args.max_backoff.max(1));
+            }
+        }
+    }
+    backoff = 1;
     let mut strategy_done = StrategyDone::default();
     loop {
-        let wait = match round(ctx, args, &mut strategy_done).await {
+        let wait = match round(ctx, args, &mut strategy_done, watch).await {
             Ok(_) => {
                 backoff = 1;
                 args.interval
             }
             Err(error) => {
+                ctx.counters.error(&format!("{error:#}"));
                 log(
                     "error",
                     json!({"error": format!("{error:#}"), "retryInSeconds": backoff}),
@@ -256,15 +380,13 @@ pub async fn run(ctx: &Ctx, args: &KeeperArgs) -> Result<Report> {
         if stopped.borrow().is_some() {
             break;
         }
+        // The pool's numbers after the round, for the metrics.
+        if let Ok(gauges) = PoolGauges::read(ctx, &args.pool).await {
+            watch.set(gauges);
+        }
         tokio::select! {
             _ = stopped.changed() => break,
             _ = tokio::time::sleep(Duration::from_secs(wait)) => {}
         }
     }
-    let signal_name = stopped.borrow().unwrap_or("signal");
-    log("stop", json!({"signal": signal_name}));
-    Ok(Report {
-        display: String::new(),
-        json: Value::Null,
-    })
 }

@@ -5,8 +5,11 @@ mod chain;
 mod commands;
 mod config;
 mod keeper;
+mod landing;
+mod metrics;
 mod pool;
 mod rebalance;
+mod rpc;
 mod staking;
 mod strategy;
 mod tickets;
@@ -37,9 +40,13 @@ struct Cli {
     /// Solana CLI config file [default: ~/.config/solana/cli/config.yml]
     #[arg(short = 'C', long, global = true)]
     config: Option<PathBuf>,
-    /// RPC URL or moniker (mainnet-beta, devnet, testnet, localhost, or m/d/t/l)
+    /// RPC URL or moniker (mainnet-beta, devnet, testnet, localhost, or m/d/t/l); repeat it
+    /// for endpoints that fail over to each other
     #[arg(short = 'u', long = "url", global = true)]
-    url: Option<String>,
+    url: Vec<String>,
+    /// Seconds an RPC request may take before it is retried (on the next --url)
+    #[arg(long, global = true, default_value_t = 20)]
+    rpc_timeout: u64,
     /// Keypair that pays and signs [default: the config file's keypair]
     #[arg(short = 'k', long, global = true)]
     keypair: Option<String>,
@@ -55,9 +62,18 @@ struct Cli {
     /// Simulate every transaction and print what would be sent; sign and send nothing
     #[arg(long, global = true)]
     dry_run: bool,
-    /// Priority fee, in micro-lamports per compute unit
-    #[arg(long, global = true)]
-    compute_unit_price: Option<u64>,
+    /// Priority fee: `auto` (a percentile of the recent fees paid to write the same accounts,
+    /// from getRecentPrioritizationFees) or micro-lamports per compute unit [default: none;
+    /// `auto` for the keeper]
+    #[arg(long, global = true, alias = "compute-unit-price")]
+    priority_fee: Option<landing::PriorityFee>,
+    /// The percentile of recent fees `--priority-fee auto` pays
+    #[arg(long, global = true, default_value_t = 75, value_parser = clap::value_parser!(u8).range(0..=100))]
+    priority_fee_percentile: u8,
+    /// The most priority fee one transaction may pay, in lamports (a transaction signed again
+    /// after its blockhash expired offers more, up to this)
+    #[arg(long, global = true, default_value_t = 100_000)]
+    max_priority_fee: u64,
     #[command(subcommand)]
     command: commands::Command,
 }
@@ -70,12 +86,13 @@ pub struct Report {
 
 async fn connect(cli: &Cli) -> Result<Ctx> {
     let file = config::SolanaConfig::load(cli.config.as_deref())?;
-    let url = config::rpc_url(
-        cli.url
-            .as_deref()
-            .or(file.json_rpc_url.as_deref())
-            .unwrap_or("mainnet-beta"),
-    );
+    let urls: Vec<String> = if cli.url.is_empty() {
+        vec![config::rpc_url(
+            file.json_rpc_url.as_deref().unwrap_or("mainnet-beta"),
+        )]
+    } else {
+        cli.url.iter().map(|url| config::rpc_url(url)).collect()
+    };
     let commitment = config::commitment(
         cli.commitment
             .as_deref()
@@ -89,12 +106,40 @@ async fn connect(cli: &Cli) -> Result<Ctx> {
         .unwrap_or_else(|| "~/.config/solana/id.json".into());
     let payer = config::keypair(&keypair_path)
         .with_context(|| "no signer: pass --keypair or set keypair_path in the config file")?;
+    let counters = Arc::new(metrics::Counters::default());
+    let sender = rpc::FailoverSender::new(
+        &urls,
+        std::time::Duration::from_secs(cli.rpc_timeout.max(1)),
+        counters.clone(),
+    );
+    let keeper = match &cli.command {
+        commands::Command::Keeper(args) => Some(args),
+        _ => None,
+    };
+    let journal = match keeper {
+        Some(args) if !cli.dry_run && !args.watch_only => {
+            Some(landing::Journal::open(&args.journal_path())?)
+        }
+        _ => None,
+    };
     Ok(Ctx {
-        rpc: RpcClient::new_with_commitment(url, commitment),
+        rpc: RpcClient::new_sender(
+            sender,
+            solana_rpc_client::rpc_client::RpcClientConfig::with_commitment(commitment),
+        ),
         payer: Arc::new(payer),
         program_id: cli.program_id,
         dry_run: cli.dry_run,
-        compute_unit_price: cli.compute_unit_price,
+        fees: landing::FeePolicy {
+            // The keeper must land: it pays what the accounts it writes are paying.
+            fee: cli
+                .priority_fee
+                .or(keeper.map(|_| landing::PriorityFee::Auto)),
+            percentile: cli.priority_fee_percentile,
+            max_lamports: cli.max_priority_fee,
+        },
+        counters,
+        journal,
         progress: std::io::stderr().is_terminal(),
     })
 }

@@ -1,0 +1,456 @@
+//! How a signed transaction lands on a real network, and what it pays to.
+//!
+//! - **Priority fee**: `--priority-fee auto` reads `getRecentPrioritizationFees` for the
+//!   accounts the transaction writes and takes the percentile the operator picks; a fixed price
+//!   is taken as given. Either way the fee is capped by `--max-priority-fee` (lamports per
+//!   transaction, at the compute-unit limit the simulation set).
+//! - **Landing**: a transaction is signed once and broadcast again every couple of seconds
+//!   until its status is confirmed or its blockhash has expired. Only when it provably did not
+//!   land — the finalized block height is past its last valid block height and no node status
+//!   names its signature — is it signed again, with a fresh blockhash and a higher fee within
+//!   the cap. Nothing is ever signed twice while an earlier signature could still land, so a
+//!   deposit or a withdrawal happens at most once.
+//! - **Journal** (the keeper): each signature is written to a file before it is broadcast and
+//!   removed once its fate is known; a keeper restarted after being killed first waits out every
+//!   signature the file holds, so it never acts on a chain its own earlier transaction is about
+//!   to change.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use solana_commitment_config::CommitmentConfig;
+use solana_instruction::Instruction;
+use solana_pubkey::Pubkey;
+use solana_rpc_client_types::config::RpcSendTransactionConfig;
+use solana_signature::Signature;
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction_error::TransactionError;
+
+use crate::{chain::Ctx, metrics::Counters};
+
+/// How the compute-unit price is chosen (`--priority-fee`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriorityFee {
+    /// The given percentile of the recent prioritization fees of the accounts written.
+    Auto,
+    /// This many micro-lamports per compute unit.
+    Fixed(u64),
+}
+
+impl std::str::FromStr for PriorityFee {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        if text == "auto" {
+            return Ok(Self::Auto);
+        }
+        text.parse().map(Self::Fixed).map_err(|_| {
+            format!("`{text}` is neither `auto` nor a price in micro-lamports per compute unit")
+        })
+    }
+}
+
+/// The operator's fee policy.
+#[derive(Clone, Copy, Debug)]
+pub struct FeePolicy {
+    /// `None`: no priority fee (a price of 0).
+    pub fee: Option<PriorityFee>,
+    /// Percentile of the recent fees `Auto` pays (0–100).
+    pub percentile: u8,
+    /// The most a transaction may pay in priority fees, in lamports.
+    pub max_lamports: u64,
+}
+
+/// The lowest price a rebuilt transaction offers (micro-lamports per CU): a transaction that
+/// expired unpaid gets a real fee the next time.
+const ESCALATION_FLOOR: u64 = 10_000;
+
+/// Micro-lamports per lamport.
+const MICRO: u128 = 1_000_000;
+
+/// The priority fee in lamports of `price` micro-lamports per CU over `limit` CU, rounded up
+/// (as the runtime charges it).
+pub fn priority_lamports(price: u64, limit: u32) -> u64 {
+    let micro = u128::from(price).saturating_mul(u128::from(limit));
+    u64::try_from(micro.div_ceil(MICRO)).unwrap_or(u64::MAX)
+}
+
+/// The highest price whose fee at `limit` CU stays within `max_lamports`.
+pub fn cap_price(max_lamports: u64, limit: u32) -> u64 {
+    let micro = u128::from(max_lamports).saturating_mul(MICRO);
+    u64::try_from(micro / u128::from(limit.max(1))).unwrap_or(u64::MAX)
+}
+
+/// The `percentile` (0–100) of `fees`, nearest rank; 0 when there are none.
+pub fn percentile(fees: &mut [u64], percentile: u8) -> u64 {
+    if fees.is_empty() {
+        return 0;
+    }
+    fees.sort_unstable();
+    let rank = (usize::from(percentile.min(100)) * fees.len()).div_ceil(100);
+    fees[rank.saturating_sub(1)]
+}
+
+/// The accounts a transaction writes (the RPC takes at most 128).
+pub fn writable_accounts(instructions: &[Instruction]) -> Vec<Pubkey> {
+    let mut accounts: Vec<Pubkey> = Vec::new();
+    for meta in instructions.iter().flat_map(|ix| &ix.accounts) {
+        if meta.is_writable && !accounts.contains(&meta.pubkey) {
+            accounts.push(meta.pubkey);
+        }
+    }
+    accounts.truncate(128);
+    accounts
+}
+
+impl Ctx {
+    /// The compute-unit price for a transaction writing `writable` with `limit` CU, on its
+    /// `build`-th signing (0 first): the policy's price, doubled for each rebuild (at least
+    /// `ESCALATION_FLOOR`), capped by the policy's maximum.
+    pub async fn compute_unit_price(
+        &self,
+        writable: &[Pubkey],
+        limit: u32,
+        build: u32,
+    ) -> Result<u64> {
+        let base = match self.fees.fee {
+            None => 0,
+            Some(PriorityFee::Fixed(price)) => price,
+            Some(PriorityFee::Auto) => {
+                let mut fees: Vec<u64> = self
+                    .rpc
+                    .get_recent_prioritization_fees(writable)
+                    .await
+                    .context("getRecentPrioritizationFees")?
+                    .into_iter()
+                    .map(|fee| fee.prioritization_fee)
+                    .collect();
+                percentile(&mut fees, self.fees.percentile)
+            }
+        };
+        let mut price = base;
+        for _ in 0..build {
+            price = price.saturating_mul(2).max(ESCALATION_FLOOR);
+        }
+        Ok(price.min(cap_price(self.fees.max_lamports, limit)))
+    }
+}
+
+/// How a signature ended.
+#[derive(Debug)]
+pub enum Fate {
+    /// It landed in `slot`, with this result.
+    Landed {
+        slot: u64,
+        result: Result<(), TransactionError>,
+    },
+    /// Its blockhash expired and no node knows it: it never landed and never will.
+    Expired,
+}
+
+/// How long the cluster may stay unreadable while a signature's fate is unknown.
+const UNREADABLE_LIMIT: Duration = Duration::from_secs(180);
+const POLL: Duration = Duration::from_millis(500);
+const REBROADCAST: Duration = Duration::from_secs(2);
+
+impl Ctx {
+    /// Broadcasts `transaction` (again every `REBROADCAST`) until it lands or provably expires
+    /// after `last_valid_block_height`.
+    pub async fn land(
+        &self,
+        transaction: &VersionedTransaction,
+        signature: &Signature,
+        last_valid_block_height: u64,
+    ) -> Result<Fate> {
+        let mut last_broadcast: Option<Instant> = None;
+        let mut last_answer = Instant::now();
+        let mut last_height_check = Instant::now() - REBROADCAST;
+        loop {
+            if last_broadcast.is_none_or(|at| at.elapsed() >= REBROADCAST) {
+                Counters::add(
+                    if last_broadcast.is_none() {
+                        &self.counters.sent
+                    } else {
+                        &self.counters.rebroadcasts
+                    },
+                    1,
+                );
+                last_broadcast = Some(Instant::now());
+                if let Err(error) = self
+                    .rpc
+                    .send_transaction_with_config(
+                        transaction,
+                        RpcSendTransactionConfig {
+                            // Simulated already; the node's own preflight would only add
+                            // its own view of the blockhash.
+                            skip_preflight: true,
+                            max_retries: Some(0),
+                            ..RpcSendTransactionConfig::default()
+                        },
+                    )
+                    .await
+                {
+                    // Lost on the way: the next broadcast (same signature) tries again.
+                    self.counters
+                        .error(&format!("sendTransaction {signature}: {error}"));
+                }
+            }
+            match self.status(signature).await {
+                Ok(Some(fate)) => return Ok(fate),
+                Ok(None) => last_answer = Instant::now(),
+                Err(error) => self.counters.error(&format!("{error:#}")),
+            }
+            if last_height_check.elapsed() >= REBROADCAST {
+                last_height_check = Instant::now();
+                match self.expired(signature, last_valid_block_height).await {
+                    Ok(true) => return Ok(Fate::Expired),
+                    Ok(false) => last_answer = Instant::now(),
+                    Err(error) => self.counters.error(&format!("{error:#}")),
+                }
+            }
+            if last_answer.elapsed() > UNREADABLE_LIMIT {
+                bail!(
+                    "the cluster could not be read for {} s: whether transaction {signature} \
+                     landed is unknown (check it with `solana confirm {signature}` before \
+                     trying again)",
+                    UNREADABLE_LIMIT.as_secs()
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The signature's fate if it landed at the tool's commitment; `None` while unknown.
+    async fn status(&self, signature: &Signature) -> Result<Option<Fate>> {
+        let status = self
+            .rpc
+            .get_signature_statuses(std::slice::from_ref(signature))
+            .await
+            .context("getSignatureStatuses")?
+            .value
+            .into_iter()
+            .next()
+            .flatten();
+        Ok(status
+            .filter(|status| status.satisfies_commitment(self.commitment()))
+            .map(|status| Fate::Landed {
+                slot: status.slot,
+                result: status.status,
+            }))
+    }
+
+    /// Whether the signature provably never landed: the finalized block height is past its
+    /// last valid one (no block that could hold it can still be made) and no node status,
+    /// history included, names it.
+    async fn expired(&self, signature: &Signature, last_valid_block_height: u64) -> Result<bool> {
+        let height = self
+            .rpc
+            .get_block_height_with_commitment(CommitmentConfig::finalized())
+            .await
+            .context("getBlockHeight")?;
+        if height <= last_valid_block_height {
+            return Ok(false);
+        }
+        let known = self
+            .rpc
+            .get_signature_statuses_with_history(std::slice::from_ref(signature))
+            .await
+            .context("getSignatureStatuses")?
+            .value
+            .into_iter()
+            .next()
+            .flatten();
+        Ok(known.is_none())
+    }
+}
+
+/// A signature whose fate was not known when it was written down.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct InFlight {
+    pub signature: String,
+    pub last_valid_block_height: u64,
+    pub label: String,
+    /// The signed transaction (bincode, base64): a restarted keeper broadcasts it again rather
+    /// than wait for its blockhash to expire.
+    pub transaction: String,
+}
+
+impl InFlight {
+    pub fn new(
+        transaction: &VersionedTransaction,
+        last_valid_block_height: u64,
+        label: &str,
+    ) -> Result<Self> {
+        use base64::Engine;
+        Ok(Self {
+            signature: transaction.signatures[0].to_string(),
+            last_valid_block_height,
+            label: label.to_string(),
+            transaction: base64::engine::general_purpose::STANDARD
+                .encode(bincode::serialize(transaction)?),
+        })
+    }
+
+    fn transaction(&self) -> Result<VersionedTransaction> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&self.transaction)
+            .map_err(|error| anyhow!("journal entry {}: {error}", self.signature))?;
+        Ok(bincode::deserialize(&bytes)?)
+    }
+}
+
+/// The keeper's file of signatures in flight (`--journal`).
+pub struct Journal {
+    path: PathBuf,
+    entries: Mutex<Vec<InFlight>>,
+}
+
+impl Journal {
+    /// Opens (or starts) the journal at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let entries = match std::fs::read(path) {
+            Ok(bytes) if !bytes.is_empty() => serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not a keeper journal", path.display()))?,
+            Ok(_) => Vec::new(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(error) => {
+                return Err(error).with_context(|| format!("cannot read {}", path.display()))
+            }
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            entries: Mutex::new(entries),
+        })
+    }
+
+    pub fn entries(&self) -> Vec<InFlight> {
+        self.entries
+            .lock()
+            .map(|entries| entries.clone())
+            .unwrap_or_default()
+    }
+
+    /// Writes `entry` down (durably) before its transaction is broadcast.
+    pub fn record(&self, entry: InFlight) -> Result<()> {
+        let mut entries = self
+            .entries
+            .lock()
+            .map_err(|_| anyhow!("journal lock poisoned"))?;
+        entries.push(entry);
+        self.write(&entries)
+    }
+
+    /// Forgets `signature` once its fate is known.
+    pub fn settle(&self, signature: &str) -> Result<()> {
+        let mut entries = self
+            .entries
+            .lock()
+            .map_err(|_| anyhow!("journal lock poisoned"))?;
+        entries.retain(|entry| entry.signature != signature);
+        self.write(&entries)
+    }
+
+    /// Replaces the file atomically (a temporary file, synced, renamed over it).
+    fn write(&self, entries: &[InFlight]) -> Result<()> {
+        use std::io::Write;
+        let temporary = self.path.with_extension("tmp");
+        let mut file = std::fs::File::create(&temporary)
+            .with_context(|| format!("cannot write {}", temporary.display()))?;
+        file.write_all(&serde_json::to_vec(entries)?)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, &self.path)
+            .with_context(|| format!("cannot replace {}", self.path.display()))?;
+        Ok(())
+    }
+}
+
+impl Ctx {
+    /// Lands or waits out every transaction the journal holds (from a run that was killed): each
+    /// is broadcast again until it lands or its blockhash provably expires, so nothing this run
+    /// does races a transaction of the last one. Returns what each became.
+    pub async fn settle_journal(&self) -> Result<Vec<(InFlight, String)>> {
+        let Some(journal) = &self.journal else {
+            return Ok(Vec::new());
+        };
+        let mut settled = Vec::new();
+        for entry in journal.entries() {
+            let signature: Signature = entry
+                .signature
+                .parse()
+                .map_err(|_| anyhow!("journal entry {} is not a signature", entry.signature))?;
+            let transaction = entry.transaction()?;
+            let fate = self
+                .land(&transaction, &signature, entry.last_valid_block_height)
+                .await?;
+            let became = match fate {
+                Fate::Landed { result: Ok(()), .. } => "landed".to_string(),
+                Fate::Landed {
+                    result: Err(error), ..
+                } => format!("landed and failed: {error}"),
+                Fate::Expired => "expired (never landed)".to_string(),
+            };
+            journal.settle(&entry.signature)?;
+            settled.push((entry, became));
+        }
+        Ok(settled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_take_the_nearest_rank() {
+        let mut fees = vec![0, 0, 100, 5, 50];
+        assert_eq!(percentile(&mut fees, 50), 5);
+        assert_eq!(percentile(&mut fees, 75), 50);
+        assert_eq!(percentile(&mut fees, 100), 100);
+        assert_eq!(percentile(&mut fees, 0), 0);
+        assert_eq!(percentile(&mut [], 90), 0);
+    }
+
+    #[test]
+    fn the_cap_bounds_the_fee_in_lamports() {
+        // 100,000 lamports over 200,000 CU: 500,000 micro-lamports per CU.
+        assert_eq!(cap_price(100_000, 200_000), 500_000);
+        assert_eq!(priority_lamports(500_000, 200_000), 100_000);
+        // Rounded up, as the runtime charges.
+        assert_eq!(priority_lamports(1, 1), 1);
+        assert_eq!(priority_lamports(0, 1_400_000), 0);
+        for limit in [1, 1_000, 199_999, 1_400_000] {
+            for max in [0, 1, 5_000, 100_000, u64::MAX / 2] {
+                assert!(priority_lamports(cap_price(max, limit), limit) <= max);
+            }
+        }
+    }
+
+    #[test]
+    fn the_journal_survives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state/keeper.journal");
+        let journal = Journal::open(&path).unwrap();
+        let entry = |n: u64| InFlight {
+            signature: format!("sig{n}"),
+            last_valid_block_height: n,
+            label: "update".into(),
+            transaction: String::new(),
+        };
+        journal.record(entry(1)).unwrap();
+        journal.record(entry(2)).unwrap();
+        journal.settle("sig1").unwrap();
+        drop(journal);
+        assert_eq!(Journal::open(&path).unwrap().entries(), vec![entry(2)]);
+    }
+}
