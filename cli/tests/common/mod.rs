@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::{
     path::{Path, PathBuf},
     process::{Command, Output},
@@ -363,8 +365,13 @@ impl Cluster {
     }
 
     pub fn cli_with(&self, keypair: &Path, program_id: &str, args: &[&str]) -> Run {
+        self.cli_at(&self.rpc_url(), keypair, program_id, args)
+    }
+
+    /// Runs the CLI against the RPC at `url` (a proxy in front of this cluster).
+    pub fn cli_at(&self, url: &str, keypair: &Path, program_id: &str, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_p-stake-pool"))
-            .args(["--url", &self.rpc_url(), "--keypair"])
+            .args(["--url", url, "--keypair"])
             .arg(keypair)
             .args(["--program-id", program_id, "--output", "json-compact"])
             .args(args)
@@ -403,8 +410,13 @@ impl Cluster {
 
     /// Starts the CLI in the background (for the keeper).
     pub fn spawn(&self, keypair: &Path, args: &[&str]) -> std::process::Child {
+        self.spawn_at(&self.rpc_url(), keypair, args)
+    }
+
+    /// Starts the CLI in the background against the RPC at `url`.
+    pub fn spawn_at(&self, url: &str, keypair: &Path, args: &[&str]) -> std::process::Child {
         Command::new(env!("CARGO_BIN_EXE_p-stake-pool"))
-            .args(["--url", &self.rpc_url(), "--keypair"])
+            .args(["--url", url, "--keypair"])
             .arg(keypair)
             .args([
                 "--program-id",
