@@ -101,6 +101,9 @@ async fn round(
     strategy_done: &mut StrategyDone,
     watch: &Watch,
 ) -> Result<bool> {
+    // Anything still in flight (a transaction whose fate a failed round left unknown) lands
+    // or expires before the chain is read: no plan is made on a chain about to change.
+    settle(ctx).await?;
     let gauges = PoolGauges::read(ctx, &args.pool).await?;
     let stale = gauges.pool_epoch < gauges.cluster_epoch;
     if !stale {
@@ -313,12 +316,11 @@ pub async fn run(ctx: &Ctx, args: &KeeperArgs) -> Result<Report> {
             None => std::future::pending().await,
         }
     };
-    let work = work(ctx, args, &watch, stopped.clone());
-    let served = tokio::select! {
-        served = server => served,
-        () = work => Ok(()),
-    };
-    served?;
+    // The server never ends; the work ends on a signal.
+    tokio::select! {
+        never = server => match never {},
+        () = work(ctx, args, &watch, stopped.clone()) => {}
+    }
     let signal_name = stopped.borrow().unwrap_or("signal");
     log("stop", json!({"signal": signal_name}));
     Ok(Report {
@@ -327,38 +329,27 @@ pub async fn run(ctx: &Ctx, args: &KeeperArgs) -> Result<Report> {
     })
 }
 
-/// The keeper's loop: first the journal of a run that was killed, then rounds until a signal.
+/// Lands or waits out what the journal holds, logging what each became.
+async fn settle(ctx: &Ctx) -> Result<()> {
+    for (entry, became) in ctx.settle_journal().await? {
+        log(
+            "journal",
+            json!({"signature": entry.signature, "label": entry.label, "became": became}),
+        );
+    }
+    Ok(())
+}
+
+/// The keeper's loop: rounds until a signal.
 async fn work(
     ctx: &Ctx,
     args: &KeeperArgs,
     watch: &Watch,
     mut stopped: tokio::sync::watch::Receiver<Option<&'static str>>,
 ) {
+    // What the last run had in flight lands or expires in the first round, before anything is
+    // read (`settle`).
     let mut backoff = 1u64;
-    // What the last run had in flight lands or expires before anything is read.
-    loop {
-        match ctx.settle_journal().await {
-            Ok(settled) => {
-                for (entry, became) in settled {
-                    log(
-                        "journal",
-                        json!({"signature": entry.signature, "label": entry.label, "became": became}),
-                    );
-                }
-                break;
-            }
-            Err(error) => {
-                ctx.counters.error(&format!("{error:#}"));
-                log(
-                    "error",
-                    json!({"error": format!("{error:#}"), "retryInSeconds": backoff}),
-                );
-                tokio::time::sleep(Duration::from_secs(backoff)).await;
-                backoff = (backoff * 2).min(args.max_backoff.max(1));
-            }
-        }
-    }
-    backoff = 1;
     let mut strategy_done = StrategyDone::default();
     loop {
         let wait = match round(ctx, args, &mut strategy_done, watch).await {

@@ -62,6 +62,8 @@ pub struct FeePolicy {
     pub fee: Option<PriorityFee>,
     /// Percentile of the recent fees `Auto` pays (0–100).
     pub percentile: u8,
+    /// The least `Auto` pays (micro-lamports per CU).
+    pub floor: u64,
     /// The most a transaction may pay in priority fees, in lamports.
     pub max_lamports: u64,
 }
@@ -130,7 +132,7 @@ impl Ctx {
                     .into_iter()
                     .map(|fee| fee.prioritization_fee)
                     .collect();
-                percentile(&mut fees, self.fees.percentile)
+                percentile(&mut fees, self.fees.percentile).max(self.fees.floor)
             }
         };
         let mut price = base;
@@ -170,6 +172,10 @@ impl Ctx {
         let mut last_broadcast: Option<Instant> = None;
         let mut last_answer = Instant::now();
         let mut last_height_check = Instant::now() - REBROADCAST;
+        // Expiry is believed when two checks in a row find it.
+        let mut expired_checks = 0;
+        let mut announced = false;
+        let started = Instant::now();
         loop {
             if last_broadcast.is_none_or(|at| at.elapsed() >= REBROADCAST) {
                 Counters::add(
@@ -208,10 +214,25 @@ impl Ctx {
             if last_height_check.elapsed() >= REBROADCAST {
                 last_height_check = Instant::now();
                 match self.expired(signature, last_valid_block_height).await {
-                    Ok(true) => return Ok(Fate::Expired),
-                    Ok(false) => last_answer = Instant::now(),
+                    Ok(true) if expired_checks >= 1 => return Ok(Fate::Expired),
+                    Ok(true) => {
+                        expired_checks += 1;
+                        last_answer = Instant::now();
+                    }
+                    Ok(false) => {
+                        expired_checks = 0;
+                        last_answer = Instant::now();
+                    }
                     Err(error) => self.counters.error(&format!("{error:#}")),
                 }
+            }
+            if self.progress && !announced && started.elapsed() >= Duration::from_secs(5) {
+                // Someone at a terminal learns the signature while it is still in doubt.
+                announced = true;
+                eprintln!(
+                    "waiting for transaction {signature} (valid until block height \
+                     {last_valid_block_height}) to land"
+                );
             }
             if last_answer.elapsed() > UNREADABLE_LIMIT {
                 bail!(
@@ -236,8 +257,14 @@ impl Ctx {
             .into_iter()
             .next()
             .flatten();
+        // Never less than confirmed: a processed transaction may sit on a fork that is dropped.
+        let commitment = if self.commitment().is_at_least_confirmed() {
+            self.commitment()
+        } else {
+            CommitmentConfig::confirmed()
+        };
         Ok(status
-            .filter(|status| status.satisfies_commitment(self.commitment()))
+            .filter(|status| status.satisfies_commitment(commitment))
             .map(|status| Fate::Landed {
                 slot: status.slot,
                 result: status.status,
@@ -245,29 +272,54 @@ impl Ctx {
     }
 
     /// Whether the signature provably never landed: the finalized block height is past its
-    /// last valid one (no block that could hold it can still be made) and no node status,
-    /// history included, names it.
+    /// last valid one (no block that could hold it can still be made), and a node that has
+    /// processed at least that finalized slot has no status for it. The two answers may come
+    /// from different nodes (a failover, a load balancer): the status only counts from a node
+    /// at or past the finalized slot, since a lagging node has not seen the block that may hold
+    /// the transaction. Soon after expiry the node's status cache (about 300 slots) still
+    /// covers every block the transaction could be in; long after, only transaction history
+    /// does, and a node without history cannot tell (an error, never a guess).
     async fn expired(&self, signature: &Signature, last_valid_block_height: u64) -> Result<bool> {
-        let height = self
+        let finalized = self
             .rpc
-            .get_block_height_with_commitment(CommitmentConfig::finalized())
+            .get_epoch_info_with_commitment(CommitmentConfig::finalized())
             .await
-            .context("getBlockHeight")?;
-        if height <= last_valid_block_height {
+            .context("getEpochInfo")?;
+        // One block of margin: a transaction may still be processed in the block after its
+        // last valid block height by some counts.
+        if finalized.block_height <= last_valid_block_height.saturating_add(1) {
             return Ok(false);
         }
-        let known = self
-            .rpc
-            .get_signature_statuses_with_history(std::slice::from_ref(signature))
-            .await
-            .context("getSignatureStatuses")?
-            .value
-            .into_iter()
-            .next()
-            .flatten();
-        Ok(known.is_none())
+        let long_past =
+            finalized.block_height > last_valid_block_height.saturating_add(STATUS_CACHE_BLOCKS);
+        let statuses = if long_past {
+            self.rpc
+                .get_signature_statuses_with_history(std::slice::from_ref(signature))
+                .await
+                .map_err(|error| {
+                    anyhow!(
+                        "whether transaction {signature} landed cannot be told: its blockhash \
+                         expired long ago and the RPC answered {error} to a history search \
+                         (check it with `solana confirm {signature}`)"
+                    )
+                })?
+        } else {
+            self.rpc
+                .get_signature_statuses(std::slice::from_ref(signature))
+                .await
+                .context("getSignatureStatuses")?
+        };
+        if statuses.context.slot < finalized.absolute_slot {
+            // This node is behind the finalized slot: its silence proves nothing.
+            return Ok(false);
+        }
+        Ok(statuses.value.into_iter().next().flatten().is_none())
     }
 }
+
+/// Blocks past a signature's last valid block height within which the status cache still
+/// surely holds it (the cache keeps about 300 slots).
+const STATUS_CACHE_BLOCKS: u64 = 100;
 
 /// A signature whose fate was not known when it was written down.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -306,16 +358,39 @@ impl InFlight {
     }
 }
 
-/// The keeper's file of signatures in flight (`--journal`).
+/// The keeper's file of signatures in flight (`--journal`), locked (`PATH.lock`) while a keeper
+/// uses it: two keepers sharing one journal would each forget the other's transactions.
 pub struct Journal {
     path: PathBuf,
     entries: Mutex<Vec<InFlight>>,
+    _lock: std::fs::File,
 }
 
 impl Journal {
-    /// Opens (or starts) the journal at `path`.
+    /// Opens (or starts) the journal at `path`; every entry must decode (an entry that cannot
+    /// is a transaction whose fate cannot be learned: the operator decides, not the keeper).
     pub fn open(path: &Path) -> Result<Self> {
-        let entries = match std::fs::read(path) {
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let lock_path = path.with_extension("lock");
+        let lock = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("cannot open {}", lock_path.display()))?;
+        lock.try_lock().map_err(|_| {
+            anyhow!(
+                "another keeper is using the journal {} (give each keeper its own --journal)",
+                path.display()
+            )
+        })?;
+        let entries: Vec<InFlight> = match std::fs::read(path) {
             Ok(bytes) if !bytes.is_empty() => serde_json::from_slice(&bytes)
                 .with_context(|| format!("{} is not a keeper journal", path.display()))?,
             Ok(_) => Vec::new(),
@@ -324,13 +399,24 @@ impl Journal {
                 return Err(error).with_context(|| format!("cannot read {}", path.display()))
             }
         };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+        for entry in &entries {
+            entry
+                .signature
+                .parse::<Signature>()
+                .map_err(|_| anyhow!("journal entry `{}` is not a signature", entry.signature))?;
+            entry.transaction().with_context(|| {
+                format!(
+                    "{}: the transaction of {} cannot be read; check it with `solana confirm` \
+                     and remove the entry",
+                    path.display(),
+                    entry.signature
+                )
+            })?;
         }
         Ok(Self {
             path: path.to_path_buf(),
             entries: Mutex::new(entries),
+            _lock: lock,
         })
     }
 
@@ -437,20 +523,51 @@ mod tests {
     }
 
     #[test]
-    fn the_journal_survives_a_restart() {
+    fn the_journal_survives_a_restart_and_is_one_keepers() {
+        use solana_keypair::Keypair;
+        use solana_signer::Signer;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state/keeper.journal");
         let journal = Journal::open(&path).unwrap();
-        let entry = |n: u64| InFlight {
-            signature: format!("sig{n}"),
-            last_valid_block_height: n,
-            label: "update".into(),
-            transaction: String::new(),
+        let payer = Keypair::new();
+        let entry = |n: u64| {
+            let message = solana_message::Message::new_with_blockhash(
+                &[solana_system_interface::instruction::transfer(
+                    &payer.pubkey(),
+                    &Pubkey::new_unique(),
+                    n,
+                )],
+                Some(&payer.pubkey()),
+                &solana_hash::Hash::new_unique(),
+            );
+            let transaction = VersionedTransaction::try_new(
+                solana_message::VersionedMessage::Legacy(message),
+                &[&payer],
+            )
+            .unwrap();
+            InFlight::new(&transaction, n, "update").unwrap()
         };
-        journal.record(entry(1)).unwrap();
-        journal.record(entry(2)).unwrap();
-        journal.settle("sig1").unwrap();
+        let (first, second) = (entry(1), entry(2));
+        journal.record(first.clone()).unwrap();
+        journal.record(second.clone()).unwrap();
+        // A second keeper on the same journal is refused while the first holds it.
+        let refused = Journal::open(&path).err().unwrap().to_string();
+        assert!(refused.contains("another keeper"), "{refused}");
+        journal.settle(&first.signature).unwrap();
         drop(journal);
-        assert_eq!(Journal::open(&path).unwrap().entries(), vec![entry(2)]);
+        let reopened = Journal::open(&path).unwrap();
+        assert_eq!(reopened.entries(), vec![second.clone()]);
+        assert_eq!(
+            reopened.entries()[0].transaction().unwrap().signatures[0].to_string(),
+            second.signature
+        );
+        drop(reopened);
+        // An entry that cannot be read stops the keeper, naming it.
+        std::fs::write(
+            &path,
+            br#"[{"signature":"x","lastValidBlockHeight":1,"label":"l","transaction":""}]"#,
+        )
+        .unwrap();
+        assert!(Journal::open(&path).is_err());
     }
 }

@@ -40,12 +40,12 @@ struct Cli {
     /// Solana CLI config file [default: ~/.config/solana/cli/config.yml]
     #[arg(short = 'C', long, global = true)]
     config: Option<PathBuf>,
-    /// RPC URL or moniker (mainnet-beta, devnet, testnet, localhost, or m/d/t/l); repeat it
-    /// for endpoints that fail over to each other
-    #[arg(short = 'u', long = "url", global = true)]
+    /// RPC URL or moniker (mainnet-beta, devnet, testnet, localhost, or m/d/t/l); several,
+    /// comma-separated (or the flag repeated before the command), fail over to each other
+    #[arg(short = 'u', long = "url", global = true, value_delimiter = ',')]
     url: Vec<String>,
     /// Seconds an RPC request may take before it is retried (on the next --url)
-    #[arg(long, global = true, default_value_t = 20)]
+    #[arg(long, global = true, default_value_t = 30)]
     rpc_timeout: u64,
     /// Keypair that pays and signs [default: the config file's keypair]
     #[arg(short = 'k', long, global = true)]
@@ -70,6 +70,10 @@ struct Cli {
     /// The percentile of recent fees `--priority-fee auto` pays
     #[arg(long, global = true, default_value_t = 75, value_parser = clap::value_parser!(u8).range(0..=100))]
     priority_fee_percentile: u8,
+    /// The least `--priority-fee auto` pays, in micro-lamports per compute unit (accounts only
+    /// the pool writes often show no recent fees at all) [default: 0; 10000 for the keeper]
+    #[arg(long, global = true)]
+    priority_fee_floor: Option<u64>,
     /// The most priority fee one transaction may pay, in lamports (a transaction signed again
     /// after its blockhash expired offers more, up to this)
     #[arg(long, global = true, default_value_t = 100_000)]
@@ -77,6 +81,11 @@ struct Cli {
     #[command(subcommand)]
     command: commands::Command,
 }
+
+/// The keeper's `--priority-fee-floor` unless told otherwise: 10,000 micro-lamports per CU
+/// (2,000 lamports over a 200,000-CU update transaction), so its transactions compete even where
+/// recent fees on the pool's accounts are all zero.
+const KEEPER_FEE_FLOOR: u64 = 10_000;
 
 /// What a command prints: the same facts for people and for programs.
 pub struct Report {
@@ -136,6 +145,11 @@ async fn connect(cli: &Cli) -> Result<Ctx> {
                 .priority_fee
                 .or(keeper.map(|_| landing::PriorityFee::Auto)),
             percentile: cli.priority_fee_percentile,
+            floor: cli.priority_fee_floor.unwrap_or(if keeper.is_some() {
+                KEEPER_FEE_FLOOR
+            } else {
+                0
+            }),
             max_lamports: cli.max_priority_fee,
         },
         counters,

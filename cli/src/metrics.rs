@@ -62,7 +62,7 @@ impl Counters {
 
     pub fn error(&self, message: &str) {
         if let Ok(mut last) = self.last_error.lock() {
-            *last = Some((now(), message.to_string()));
+            *last = Some((now(), without_urls(message)));
         }
     }
 
@@ -74,6 +74,26 @@ impl Counters {
     pub fn last_error(&self) -> Option<(f64, String)> {
         self.last_error.lock().ok().and_then(|last| last.clone())
     }
+}
+
+/// `message` with every URL replaced by `<url>`: an RPC URL may carry an API key, and the
+/// last error is served to whoever can reach the metrics.
+pub fn without_urls(message: &str) -> String {
+    message
+        .split(' ')
+        .map(
+            |word| match word.find("http://").or_else(|| word.find("https://")) {
+                Some(start) => {
+                    let end = word[start..]
+                        .find([')', ',', '"'])
+                        .map_or(word.len(), |offset| start + offset);
+                    format!("{}<url>{}", &word[..start], &word[end..])
+                }
+                None => word.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What the keeper last read of its pool and the cluster.
@@ -131,7 +151,12 @@ impl PoolGauges {
 #[derive(Default)]
 pub struct Watch {
     pub gauges: Mutex<PoolGauges>,
+    /// The last health answer and when it was read: answered again for `HEALTH_CACHE`, so a
+    /// client polling hard does not spend the keeper's RPC quota.
+    health: Mutex<Option<(std::time::Instant, Result<String, String>)>>,
 }
+
+const HEALTH_CACHE: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Watch {
     /// Stores a fresh reading, keeping the lateness already measured.
@@ -155,6 +180,21 @@ impl Watch {
         }
     }
 
+    async fn health(&self, ctx: &Ctx, pool: &Pubkey, stale_after: u64) -> Result<String, String> {
+        if let Ok(cached) = self.health.lock() {
+            if let Some((at, answer)) = cached.as_ref() {
+                if at.elapsed() < HEALTH_CACHE {
+                    return answer.clone();
+                }
+            }
+        }
+        let answer = health(ctx, pool, stale_after).await;
+        if let Ok(mut cached) = self.health.lock() {
+            *cached = Some((std::time::Instant::now(), answer.clone()));
+        }
+        answer
+    }
+
     pub fn gauges(&self) -> PoolGauges {
         self.gauges
             .lock()
@@ -172,85 +212,88 @@ pub fn render(counters: &Counters, gauges: &PoolGauges, pool: &Pubkey) -> String
         ));
     };
     let count = |counter: &AtomicU64| counter.load(Ordering::Relaxed).to_string();
-    metric(
-        "cluster_epoch",
-        "gauge",
-        "The cluster's epoch.",
-        gauges.cluster_epoch.to_string(),
-    );
-    metric(
-        "slot",
-        "gauge",
-        "The cluster's slot.",
-        gauges.slot.to_string(),
-    );
-    metric(
-        "pool_epoch",
-        "gauge",
-        "The epoch the pool was last updated in.",
-        gauges.pool_epoch.to_string(),
-    );
-    if let Some((epoch, slots)) = gauges.current_after_slots {
+    let read = gauges.read_at > 0.0;
+    if read {
         metric(
-            "current_after_slots",
+            "cluster_epoch",
             "gauge",
-            "Slots after the epoch's start at which the pool became current (latest epoch).",
-            slots.to_string(),
+            "The cluster's epoch.",
+            gauges.cluster_epoch.to_string(),
         );
         metric(
-            "current_after_slots_epoch",
+            "slot",
             "gauge",
-            "The epoch current_after_slots is about.",
-            epoch.to_string(),
+            "The cluster's slot.",
+            gauges.slot.to_string(),
+        );
+        metric(
+            "pool_epoch",
+            "gauge",
+            "The epoch the pool was last updated in.",
+            gauges.pool_epoch.to_string(),
+        );
+        if let Some((epoch, slots)) = gauges.current_after_slots {
+            metric(
+                "current_after_slots",
+                "gauge",
+                "Slots after the epoch's start at which the pool became current (latest epoch).",
+                slots.to_string(),
+            );
+            metric(
+                "current_after_slots_epoch",
+                "gauge",
+                "The epoch current_after_slots is about.",
+                epoch.to_string(),
+            );
+        }
+        metric(
+            "total_lamports",
+            "gauge",
+            "The pool's total lamports.",
+            gauges.total_lamports.to_string(),
+        );
+        metric(
+            "pool_token_supply",
+            "gauge",
+            "The pool token's supply.",
+            gauges.pool_token_supply.to_string(),
+        );
+        let rate = if gauges.pool_token_supply == 0 {
+            1.0
+        } else {
+            gauges.total_lamports as f64 / gauges.pool_token_supply as f64
+        };
+        metric(
+            "exchange_rate",
+            "gauge",
+            "Lamports per pool token (total lamports / supply).",
+            format!("{rate:.12}"),
+        );
+        metric(
+            "reserve_lamports",
+            "gauge",
+            "Lamports in the reserve stake account.",
+            gauges.reserve_lamports.to_string(),
+        );
+        metric(
+            "validators",
+            "gauge",
+            "Entries in the validator list.",
+            gauges.validators.to_string(),
+        );
+        metric(
+            "validators_not_updated",
+            "gauge",
+            "Validator list entries not yet updated this epoch.",
+            gauges.validators_not_updated.to_string(),
+        );
+        metric(
+            "read_timestamp_seconds",
+            "gauge",
+            "When the keeper last read the pool.",
+            format!("{:.3}", gauges.read_at),
         );
     }
-    metric(
-        "total_lamports",
-        "gauge",
-        "The pool's total lamports.",
-        gauges.total_lamports.to_string(),
-    );
-    metric(
-        "pool_token_supply",
-        "gauge",
-        "The pool token's supply.",
-        gauges.pool_token_supply.to_string(),
-    );
-    let rate = if gauges.pool_token_supply == 0 {
-        1.0
-    } else {
-        gauges.total_lamports as f64 / gauges.pool_token_supply as f64
-    };
-    metric(
-        "exchange_rate",
-        "gauge",
-        "Lamports per pool token (total lamports / supply).",
-        format!("{rate:.12}"),
-    );
-    metric(
-        "reserve_lamports",
-        "gauge",
-        "Lamports in the reserve stake account.",
-        gauges.reserve_lamports.to_string(),
-    );
-    metric(
-        "validators",
-        "gauge",
-        "Entries in the validator list.",
-        gauges.validators.to_string(),
-    );
-    metric(
-        "validators_not_updated",
-        "gauge",
-        "Validator list entries not yet updated this epoch.",
-        gauges.validators_not_updated.to_string(),
-    );
-    metric(
-        "read_timestamp_seconds",
-        "gauge",
-        "When the keeper last read the pool.",
-        format!("{:.3}", gauges.read_at),
-    );
     metric(
         "transactions_sent_total",
         "counter",
@@ -360,16 +403,26 @@ pub async fn health(ctx: &Ctx, pool: &Pubkey, stale_after: u64) -> Result<String
     ))
 }
 
-/// Serves `/metrics` and `/health` on `listener` until the process stops.
+/// Serves `/metrics` and `/health` on `listener` until the process stops (the pool's numbers
+/// appear once the keeper has read them; the counters from the start).
 pub async fn serve(
     listener: TcpListener,
     ctx: &Ctx,
     watch: &Watch,
     pool: &Pubkey,
     stale_after: u64,
-) -> Result<()> {
+) -> std::convert::Infallible {
     loop {
-        let (stream, _) = listener.accept().await?;
+        // A failed accept (out of file descriptors, a connection reset while queued) never
+        // stops the keeper: noted, then the next one.
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                ctx.counters.error(&format!("metrics endpoint: {error}"));
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
         // One request at a time: scrapes are rare and each answer is quick.
         if let Err(error) = answer(stream, ctx, watch, pool, stale_after).await {
             ctx.counters.error(&format!("metrics endpoint: {error:#}"));
@@ -413,7 +466,7 @@ async fn answer(
             "text/plain; version=0.0.4",
             render(&ctx.counters, &watch.gauges(), pool),
         ),
-        "/health" => match health(ctx, pool, stale_after).await {
+        "/health" => match watch.health(ctx, pool, stale_after).await {
             Ok(reason) => ("200 OK", "text/plain", format!("ok: {reason}\n")),
             Err(reason) => (
                 "503 Service Unavailable",

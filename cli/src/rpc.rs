@@ -61,7 +61,9 @@ pub fn transient(error: &ErrorKind) -> bool {
     match error {
         ErrorKind::Io(_) | ErrorKind::SerdeJson(_) => true,
         ErrorKind::Reqwest(error) => match error.status() {
-            Some(status) => status.as_u16() == 429 || status.is_server_error(),
+            Some(status) => matches!(status.as_u16(), 408 | 429) || status.is_server_error(),
+            // A request that cannot be built or redirects in circles fails everywhere.
+            None if error.is_builder() || error.is_redirect() => false,
             // No status: connecting, sending or reading the answer failed, or timed out.
             None => true,
         },
@@ -71,12 +73,27 @@ pub fn transient(error: &ErrorKind) -> bool {
                 | custom_error::JSON_RPC_SERVER_ERROR_BLOCK_NOT_AVAILABLE
                 | custom_error::JSON_RPC_SERVER_ERROR_MIN_CONTEXT_SLOT_NOT_REACHED
                 | custom_error::JSON_RPC_SERVER_ERROR_SLOT_SKIPPED
+                | custom_error::JSON_RPC_SERVER_ERROR_BLOCK_STATUS_NOT_AVAILABLE_YET
+                | custom_error::JSON_RPC_SERVER_ERROR_TRANSACTION_HISTORY_NOT_AVAILABLE
                 // The JSON-RPC "internal error": the node's problem, not the request's.
                 | -32603
         ),
         // An answer that is not JSON-RPC at all (a proxy's error page).
         ErrorKind::RpcError(RpcError::RpcRequestError(_)) => true,
         _ => false,
+    }
+}
+
+/// A transient error in a few words, without the endpoint's URL (it may hold an API key).
+fn short(error: &ErrorKind) -> String {
+    match error {
+        ErrorKind::Reqwest(error) => match error.status() {
+            Some(status) => format!("HTTP {status}"),
+            None if error.is_timeout() => "timed out".into(),
+            None if error.is_connect() => "cannot connect".into(),
+            None => "connection failed".into(),
+        },
+        other => crate::metrics::without_urls(&other.to_string()),
     }
 }
 
@@ -93,7 +110,11 @@ impl RpcSender for FailoverSender {
             let index = self.current.load(Ordering::Relaxed) % self.endpoints.len();
             match self.endpoints[index].send(request, params.clone()).await {
                 Err(error) if transient(error.kind()) && attempt < ATTEMPTS => {
-                    self.counters.rpc_retry(&format!("{request}: {error}"));
+                    self.counters.rpc_retry(&format!(
+                        "{request} on endpoint {}: {}",
+                        index + 1,
+                        short(error.kind())
+                    ));
                     // The next request (this one's retry too) goes to the next endpoint.
                     let _ = self.current.compare_exchange(
                         index,

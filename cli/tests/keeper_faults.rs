@@ -1,6 +1,7 @@
 //! The keeper on a hostile network: a 60-validator pool on a real local validator, every tool
-//! behind a fault-injecting RPC proxy (lost and cut `sendTransaction`s, delays, 429s, 503s,
-//! cut connections, `BlockhashNotFound` simulations). For ten consecutive epochs the keeper
+//! behind a fault-injecting RPC proxy (lost and cut `sendTransaction`s, delays, requests held
+//! past the timeout, 429s, 503s, cut connections, `BlockhashNotFound` simulations), and the
+//! keeper's second `--url` refusing every connection. For ten consecutive epochs the keeper
 //! must bring the pool current; it is SIGKILLed in the middle of updates and restarted; after
 //! every epoch the pool's books and validator list are checked against the chain, its metrics
 //! against the chain, and its health. Users deposit and withdraw through the same proxy: each
@@ -47,11 +48,24 @@ impl Keeper {
     fn start(cluster: &Cluster, url: &str, keypair: &std::path::Path, args: &[&str]) -> Self {
         let mut child = cluster.spawn_at(url, keypair, args);
         let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = lines.clone();
+        let name = if args.contains(&"--watch-only") {
+            "watcher"
+        } else {
+            "keeper"
+        };
+        // Echoed as they come: a failure's story is in the test's output.
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                eprintln!("{name}: {line}");
                 sink.lock().unwrap().push(line);
+            }
+        });
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{name} (stderr): {line}");
             }
         });
         Self { child, lines }
@@ -354,14 +368,16 @@ async fn the_keeper_keeps_a_pool_current_through_faults_and_kills() {
         &STALE_AFTER.to_string(),
         "--journal",
         &journal_text,
-        // A second endpoint that refuses every connection: requests fail over to the proxy.
-        "--url",
-        "http://127.0.0.1:9",
         // The highest recent fee paid to write the pool's accounts (a user pays one below).
         "--priority-fee-percentile",
         "100",
+        // Requests the proxy holds are abandoned after 4 s and retried.
+        "--rpc-timeout",
+        "4",
     ];
-    let mut keeper = Keeper::start(&cluster, &proxy.url, &operator_file, &keeper_args);
+    // A second endpoint that refuses every connection: requests fail over to the proxy.
+    let endpoints = format!("{},http://127.0.0.1:9", proxy.url);
+    let mut keeper = Keeper::start(&cluster, &endpoints, &operator_file, &keeper_args);
     let mut metrics = keeper.metrics_address().await;
     let watcher = Keeper::start(
         &cluster,
@@ -395,6 +411,7 @@ async fn the_keeper_keeps_a_pool_current_through_faults_and_kills() {
         while cluster.epoch().await < epoch {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        eprintln!("test: epoch {epoch} started");
         assert_eq!(
             cluster.epoch().await,
             epoch,
@@ -423,7 +440,7 @@ async fn the_keeper_keeps_a_pool_current_through_faults_and_kills() {
             }
             add(&mut totals, keeper.totals().await);
             keeper.kill();
-            keeper = Keeper::start(&cluster, &proxy.url, &operator_file, &keeper_args);
+            keeper = Keeper::start(&cluster, &endpoints, &operator_file, &keeper_args);
             metrics = keeper.metrics_address().await;
         }
         // The pool becomes current within the epoch.
@@ -512,7 +529,8 @@ async fn the_keeper_keeps_a_pool_current_through_faults_and_kills() {
                 &state.pool_mint,
             );
         let run = |args: Vec<String>| {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+            args.extend(["--rpc-timeout", "4"]);
             cluster.cli_at(&proxy.url, &user_file, &program, &args)
         };
         let words = |text: &str| text.split(' ').map(String::from).collect::<Vec<_>>();
@@ -615,7 +633,7 @@ async fn the_keeper_keeps_a_pool_current_through_faults_and_kills() {
     let (status, body) = http_get(&watcher_metrics, "/health").await.unwrap();
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("pool stale"), "{body}");
-    keeper = Keeper::start(&cluster, &proxy.url, &operator_file, &keeper_args);
+    keeper = Keeper::start(&cluster, &endpoints, &operator_file, &keeper_args);
     while cluster.spl_pool(&pool).await.last_update_epoch < outage {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

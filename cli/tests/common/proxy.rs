@@ -1,7 +1,7 @@
 //! A fault-injecting JSON-RPC proxy on loopback, between the tools and the real local
 //! validator: it forwards each request and, at the rates it is given, loses a share of
 //! `sendTransaction`s (answering with the signature, as a node whose leader dropped the
-//! transaction does), delays answers, answers 429 or 503, cuts connections (before forwarding,
+//! transaction does), delays answers, holds some past the client's timeout, answers 429 or 503, cuts connections (before forwarding,
 //! and after forwarding a `sendTransaction`, so the caller does not know it went), and answers
 //! simulations with `BlockhashNotFound`. It counts every fault it injects, by kind.
 
@@ -28,6 +28,9 @@ pub struct Faults {
     /// Any request held back for up to `max_delay`.
     pub delay: f64,
     pub max_delay: Duration,
+    /// Any request held for `hang_for` (past the client's timeout), then dropped.
+    pub hang: f64,
+    pub hang_for: Duration,
     pub too_many_requests: f64,
     pub unavailable: f64,
     /// The connection closed before the request is forwarded.
@@ -45,6 +48,8 @@ impl Faults {
             drop_send: 0.3,
             delay: 0.1,
             max_delay: Duration::from_millis(1_500),
+            hang: 0.005,
+            hang_for: Duration::from_secs(6),
             too_many_requests: 0.04,
             unavailable: 0.04,
             cut: 0.03,
@@ -149,6 +154,10 @@ impl Shared {
         let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let method = request["method"].as_str().unwrap_or("").to_string();
         if self.roll(faults.cut, "connection cut") {
+            return Ok(());
+        }
+        if self.roll(faults.hang, "request hung past the timeout") {
+            tokio::time::sleep(faults.hang_for).await;
             return Ok(());
         }
         if self.roll(faults.too_many_requests, "429 too many requests") {
