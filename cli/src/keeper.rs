@@ -22,12 +22,13 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::{
     chain::Ctx,
+    landing::Fate,
     metrics::{self, PoolGauges, Watch},
     pool::Pool,
     rebalance::{rebalance, RebalanceArgs},
     strategy::{apply, LoadedStrategy},
     tickets::claim_due,
-    update::{update, UpdateArgs},
+    update::{update, UpdateArgs, UPDATE_FINISH},
     Report,
 };
 
@@ -103,18 +104,8 @@ async fn round(
 ) -> Result<bool> {
     // Anything still in flight (a transaction whose fate a failed round left unknown) lands
     // or expires before the chain is read: no plan is made on a chain about to change.
-    settle(ctx).await?;
-    let gauges = PoolGauges::read(ctx, &args.pool).await?;
-    let stale = gauges.pool_epoch < gauges.cluster_epoch;
-    if !stale {
-        // Current already (someone else updated it, or the last round did): the slot it was
-        // first seen current bounds when it became so.
-        watch.current_after(
-            gauges.cluster_epoch,
-            gauges.slot.saturating_sub(gauges.epoch_start),
-        );
-    }
-    watch.set(gauges);
+    settle(ctx, watch).await?;
+    let stale = observe(ctx, args, watch).await?;
     if args.watch_only {
         return Ok(false);
     }
@@ -145,12 +136,7 @@ async fn round(
     }
     log("update", outcome.json());
     if let Some(slot) = outcome.sent.last().and_then(|sent| sent.slot) {
-        // The update's last transaction (the pool's balance) made it current.
-        let info = ctx.rpc.get_epoch_info().await?;
-        if info.epoch == outcome.epoch {
-            let start = info.absolute_slot.saturating_sub(info.slot_index);
-            watch.current_after(outcome.epoch, slot.saturating_sub(start));
-        }
+        current_at(ctx, watch, slot).await?;
     }
     if stale {
         // Any due tickets past the budget: their earnings count at the next epoch's update.
@@ -329,14 +315,51 @@ pub async fn run(ctx: &Ctx, args: &KeeperArgs) -> Result<Report> {
     })
 }
 
-/// Lands or waits out what the journal holds, logging what each became.
-async fn settle(ctx: &Ctx) -> Result<()> {
-    for (entry, became) in ctx.settle_journal().await? {
-        log(
-            "journal",
-            json!({"signature": entry.signature, "label": entry.label, "became": became}),
+/// Reads the pool for the metrics; returns whether it is stale. A pool seen current (someone
+/// else updated it, or an update whose last transaction landed in the next epoch) gets the
+/// slot it was first seen current as its lateness, an upper bound.
+async fn observe(ctx: &Ctx, args: &KeeperArgs, watch: &Watch) -> Result<bool> {
+    let gauges = PoolGauges::read(ctx, &args.pool).await?;
+    let stale = gauges.pool_epoch < gauges.cluster_epoch;
+    if !stale {
+        watch.current_after(
+            gauges.cluster_epoch,
+            gauges.slot.saturating_sub(gauges.epoch_start),
         );
     }
+    watch.set(gauges);
+    Ok(stale)
+}
+
+/// Lands or waits out what the journal holds, logging what each became.
+async fn settle(ctx: &Ctx, watch: &Watch) -> Result<()> {
+    for (entry, fate) in ctx.settle_journal().await? {
+        log(
+            "journal",
+            json!({"signature": entry.signature, "label": entry.label, "became": fate.to_string()}),
+        );
+        if let Fate::Landed {
+            slot,
+            result: Ok(()),
+        } = fate
+        {
+            if entry.label.starts_with(UPDATE_FINISH) {
+                current_at(ctx, watch, slot).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The pool became current when its update's last transaction (the pool's balance) landed in
+/// `slot`: for the epoch of that slot (not always the one it was built in).
+async fn current_at(ctx: &Ctx, watch: &Watch, slot: u64) -> Result<()> {
+    let schedule = ctx.rpc.get_epoch_schedule().await?;
+    let epoch = schedule.get_epoch(slot);
+    watch.current_after(
+        epoch,
+        slot.saturating_sub(schedule.get_first_slot_in_epoch(epoch)),
+    );
     Ok(())
 }
 
@@ -372,8 +395,8 @@ async fn work(
             break;
         }
         // The pool's numbers after the round, for the metrics.
-        if let Ok(gauges) = PoolGauges::read(ctx, &args.pool).await {
-            watch.set(gauges);
+        if let Err(error) = observe(ctx, args, watch).await {
+            ctx.counters.error(&format!("{error:#}"));
         }
         tokio::select! {
             _ = stopped.changed() => break,

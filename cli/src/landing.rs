@@ -155,6 +155,22 @@ pub enum Fate {
     Expired,
 }
 
+impl std::fmt::Display for Fate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Landed {
+                slot,
+                result: Ok(()),
+            } => write!(f, "landed in slot {slot}"),
+            Self::Landed {
+                slot,
+                result: Err(error),
+            } => write!(f, "landed in slot {slot} and failed: {error}"),
+            Self::Expired => write!(f, "expired (never landed)"),
+        }
+    }
+}
+
 /// How long the cluster may stay unreadable while a signature's fate is unknown.
 const UNREADABLE_LIMIT: Duration = Duration::from_secs(180);
 const POLL: Duration = Duration::from_millis(500);
@@ -465,7 +481,7 @@ impl Ctx {
     /// Lands or waits out every transaction the journal holds (from a run that was killed): each
     /// is broadcast again until it lands or its blockhash provably expires, so nothing this run
     /// does races a transaction of the last one. Returns what each became.
-    pub async fn settle_journal(&self) -> Result<Vec<(InFlight, String)>> {
+    pub async fn settle_journal(&self) -> Result<Vec<(InFlight, Fate)>> {
         let Some(journal) = &self.journal else {
             return Ok(Vec::new());
         };
@@ -479,15 +495,8 @@ impl Ctx {
             let fate = self
                 .land(&transaction, &signature, entry.last_valid_block_height)
                 .await?;
-            let became = match fate {
-                Fate::Landed { result: Ok(()), .. } => "landed".to_string(),
-                Fate::Landed {
-                    result: Err(error), ..
-                } => format!("landed and failed: {error}"),
-                Fate::Expired => "expired (never landed)".to_string(),
-            };
             journal.settle(&entry.signature)?;
-            settled.push((entry, became));
+            settled.push((entry, fate));
         }
         Ok(settled)
     }

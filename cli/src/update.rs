@@ -437,6 +437,9 @@ fn legacy_pairs(ctx: &Ctx, pool: &Pool) -> usize {
     pairs
 }
 
+/// The label of an update's last transaction, the one that makes the pool current.
+pub const UPDATE_FINISH: &str = "UpdateStakePoolBalance, CleanupRemovedValidatorEntries";
+
 /// Brings the pool current. An epoch that turns while the update runs leaves it stale (or
 /// makes its last step fail with `StakeListOutOfDate`): the update then runs again for the new
 /// epoch, a few times at most.
@@ -542,7 +545,7 @@ async fn update_once(ctx: &Ctx, args: &UpdateArgs) -> Result<UpdateOutcome> {
         outcome.sent.push(result?);
     }
     let mut finish = Step::new(
-        "UpdateStakePoolBalance, CleanupRemovedValidatorEntries",
+        UPDATE_FINISH,
         vec![
             client::update_stake_pool_balance(&pool.accounts),
             client::cleanup_removed_validator_entries(&pool.accounts),
