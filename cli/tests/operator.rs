@@ -317,11 +317,28 @@ async fn operator_runs_a_pool_on_a_real_validator() {
     // repeats instructions that change nothing. As the epoch turns it first claims the due
     // ticket for its owner.
     let total_before = cluster.spl_pool(&pool).await.total_lamports;
+    // Two keepers (each with its own journal: one journal is one keeper's, and a second keeper
+    // on it is refused).
+    let second_journal = cluster.dir.path().join("second.journal");
     let mut keepers = [
         cluster.spawn(&operator_file, &["keeper", &pool_text, "--interval", "1"]),
-        cluster.spawn(&operator_file, &["keeper", &pool_text, "--interval", "1"]),
+        cluster.spawn(
+            &operator_file,
+            &[
+                "keeper",
+                &pool_text,
+                "--interval",
+                "1",
+                "--journal",
+                second_journal.to_str().unwrap(),
+            ],
+        ),
     ];
     let next = cluster.next_epoch().await;
+    // A third keeper on the first one's (default) journal is refused, nothing sent.
+    cluster
+        .cli(&operator_file, &["keeper", &pool_text])
+        .fails_with("another keeper is using the journal");
     let mut current = false;
     for _ in 0..300 {
         if cluster.spl_pool(&pool).await.last_update_epoch >= next {
