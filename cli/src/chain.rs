@@ -57,6 +57,10 @@ pub struct Ctx {
     pub counters: Arc<Counters>,
     /// Signatures in flight, written down (the keeper's `--journal`).
     pub journal: Option<Journal>,
+    /// The RPC endpoints (`--url`) and a plain HTTP client for the JSON-RPC batches that ask
+    /// one node two questions at once (`landing`).
+    pub urls: Vec<String>,
+    pub http: reqwest::Client,
     /// Progress bars on stderr (only when it is a terminal).
     pub progress: bool,
 }
@@ -390,7 +394,7 @@ impl Ctx {
                 )?)?;
             }
             let fate = self
-                .land(&transaction, &signature, last_valid_block_height)
+                .land(&transaction, &signature, last_valid_block_height, false)
                 .await
                 .map_err(|error| anyhow!("{}: {error:#}", step.label))?;
             if let Some(journal) = &self.journal {
@@ -439,9 +443,9 @@ impl Ctx {
         bail!(message)
     }
 
-    /// Simulates `step` on a fresh blockhash: that blockhash, its last valid block height and
-    /// the compute units used. A node that does not know the blockhash yet (a lagging node
-    /// behind a load balancer) is asked again with another.
+    /// Simulates `step` on a fresh blockhash, the one it will be signed with: that blockhash,
+    /// its last valid block height and the compute units used. A node that does not know the
+    /// blockhash (one endpoint gave it, a lagging one simulates) is asked again with another.
     async fn simulate(&self, step: &Step<'_>) -> Result<(solana_hash::Hash, u64, u64)> {
         let mut backoff = Duration::from_millis(250);
         for attempt in 1.. {
@@ -463,7 +467,8 @@ impl Ctx {
                     &unsigned,
                     RpcSimulateTransactionConfig {
                         sig_verify: false,
-                        replace_recent_blockhash: true,
+                        // The blockhash it will be signed with, checked by the node.
+                        replace_recent_blockhash: false,
                         commitment: Some(self.commitment()),
                         ..RpcSimulateTransactionConfig::default()
                     },

@@ -23,6 +23,7 @@ use std::{
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use solana_commitment_config::CommitmentConfig;
 use solana_instruction::Instruction;
 use solana_pubkey::Pubkey;
@@ -30,6 +31,7 @@ use solana_rpc_client_types::config::RpcSendTransactionConfig;
 use solana_signature::Signature;
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
+use solana_transaction_status_client_types::TransactionStatus;
 
 use crate::{chain::Ctx, metrics::Counters};
 
@@ -176,26 +178,40 @@ const UNREADABLE_LIMIT: Duration = Duration::from_secs(180);
 const POLL: Duration = Duration::from_millis(500);
 const REBROADCAST: Duration = Duration::from_secs(2);
 
+/// What one node said, in one batch, about a signature near or past its expiry.
+enum Check {
+    /// It may still land (or the node cannot prove otherwise yet).
+    Pending,
+    Landed(Fate),
+    Expired,
+    /// Long past its expiry: only transaction history can tell, so ask with history next.
+    NeedsHistory,
+}
+
 impl Ctx {
     /// Broadcasts `transaction` (again every `REBROADCAST`) until it lands or provably expires
-    /// after `last_valid_block_height`.
+    /// after `last_valid_block_height`. `resumed`: it was broadcast before (by a run that was
+    /// killed), so every broadcast counts as a rebroadcast.
     pub async fn land(
         &self,
         transaction: &VersionedTransaction,
         signature: &Signature,
         last_valid_block_height: u64,
+        resumed: bool,
     ) -> Result<Fate> {
         let mut last_broadcast: Option<Instant> = None;
+        // The last time a node answered the expiry check: the cluster was readable then.
         let mut last_answer = Instant::now();
-        let mut last_height_check = Instant::now() - REBROADCAST;
+        let mut last_check = Instant::now() - REBROADCAST;
         // Expiry is believed when two checks in a row find it.
         let mut expired_checks = 0;
+        let mut with_history = false;
         let mut announced = false;
         let started = Instant::now();
         loop {
             if last_broadcast.is_none_or(|at| at.elapsed() >= REBROADCAST) {
                 Counters::add(
-                    if last_broadcast.is_none() {
+                    if last_broadcast.is_none() && !resumed {
                         &self.counters.sent
                     } else {
                         &self.counters.rebroadcasts
@@ -222,24 +238,37 @@ impl Ctx {
                         .error(&format!("sendTransaction {signature}: {error}"));
                 }
             }
+            // The quick look (any node's status cache).
             match self.status(signature).await {
                 Ok(Some(fate)) => return Ok(fate),
-                Ok(None) => last_answer = Instant::now(),
+                Ok(None) => {}
                 Err(error) => self.counters.error(&format!("{error:#}")),
             }
-            if last_height_check.elapsed() >= REBROADCAST {
-                last_height_check = Instant::now();
-                match self.expired(signature, last_valid_block_height).await {
-                    Ok(true) if expired_checks >= 1 => return Ok(Fate::Expired),
-                    Ok(true) => {
-                        expired_checks += 1;
+            if last_check.elapsed() >= REBROADCAST {
+                last_check = Instant::now();
+                match self
+                    .check(signature, last_valid_block_height, with_history)
+                    .await
+                {
+                    Ok(answer) => {
                         last_answer = Instant::now();
+                        match answer {
+                            Check::Landed(fate) => return Ok(fate),
+                            Check::Expired if expired_checks >= 1 => return Ok(Fate::Expired),
+                            Check::Expired => expired_checks += 1,
+                            Check::Pending => expired_checks = 0,
+                            Check::NeedsHistory => {
+                                expired_checks = 0;
+                                with_history = true;
+                            }
+                        }
                     }
-                    Ok(false) => {
-                        expired_checks = 0;
-                        last_answer = Instant::now();
+                    Err(error) => {
+                        if error.downcast_ref::<Undecidable>().is_some() {
+                            return Err(error);
+                        }
+                        self.counters.error(&format!("{error:#}"));
                     }
-                    Err(error) => self.counters.error(&format!("{error:#}")),
                 }
             }
             if self.progress && !announced && started.elapsed() >= Duration::from_secs(5) {
@@ -252,9 +281,8 @@ impl Ctx {
             }
             if last_answer.elapsed() > UNREADABLE_LIMIT {
                 bail!(
-                    "the cluster could not be read for {} s: whether transaction {signature} \
-                     landed is unknown (check it with `solana confirm {signature}` before \
-                     trying again)",
+                    "no RPC endpoint could say for {} s whether transaction {signature} landed \
+                     (check it with `solana confirm {signature}` before trying again)",
                     UNREADABLE_LIMIT.as_secs()
                 );
             }
@@ -262,7 +290,9 @@ impl Ctx {
         }
     }
 
-    /// The signature's fate if it landed at the tool's commitment; `None` while unknown.
+    /// The signature's fate if it landed at the tool's commitment (never less than
+    /// `confirmed`: a processed transaction may sit on a fork that is dropped); `None` while
+    /// unknown.
     async fn status(&self, signature: &Signature) -> Result<Option<Fate>> {
         let status = self
             .rpc
@@ -273,64 +303,173 @@ impl Ctx {
             .into_iter()
             .next()
             .flatten();
-        // Never less than confirmed: a processed transaction may sit on a fork that is dropped.
+        Ok(status.and_then(|status| self.landed(status)))
+    }
+
+    fn landed(&self, status: TransactionStatus) -> Option<Fate> {
         let commitment = if self.commitment().is_at_least_confirmed() {
             self.commitment()
         } else {
             CommitmentConfig::confirmed()
         };
-        Ok(status
-            .filter(|status| status.satisfies_commitment(commitment))
-            .map(|status| Fate::Landed {
+        status
+            .satisfies_commitment(commitment)
+            .then_some(Fate::Landed {
                 slot: status.slot,
                 result: status.status,
-            }))
+            })
     }
 
-    /// Whether the signature provably never landed: the finalized block height is past its
-    /// last valid one (no block that could hold it can still be made), and a node that has
-    /// processed at least that finalized slot has no status for it. The two answers may come
-    /// from different nodes (a failover, a load balancer): the status only counts from a node
-    /// at or past the finalized slot, since a lagging node has not seen the block that may hold
-    /// the transaction. Soon after expiry the node's status cache (about 300 slots) still
-    /// covers every block the transaction could be in; long after, only transaction history
-    /// does, and a node without history cannot tell (an error, never a guess).
-    async fn expired(&self, signature: &Signature, last_valid_block_height: u64) -> Result<bool> {
-        let finalized = self
-            .rpc
-            .get_epoch_info_with_commitment(CommitmentConfig::finalized())
-            .await
-            .context("getEpochInfo")?;
-        // One block of margin: a transaction may still be processed in the block after its
-        // last valid block height by some counts.
-        if finalized.block_height <= last_valid_block_height.saturating_add(1) {
-            return Ok(false);
+    /// Whether the signature provably never landed, asked of one node in one JSON-RPC batch
+    /// (its finalized block height and slot, and its status of the signature), so the two
+    /// answers describe one view of the chain: a failover between two requests could pair one
+    /// node's finalized height with another node's silence from a fork that never saw the
+    /// block holding the transaction.
+    ///
+    /// Expired means: the node's finalized block height is past the last valid one plus one
+    /// (a child of the block at the last valid height may still take it), and its status
+    /// cache, which holds its last 300 roots and every block on its fork above them, has no
+    /// status. Within `STATUS_CACHE_BLOCKS` of expiry every block that could hold the
+    /// transaction is still in that cache; later only transaction history can tell, and a
+    /// node without history makes the fate `Undecidable` (an error naming the signature, never
+    /// a guess).
+    async fn check(
+        &self,
+        signature: &Signature,
+        last_valid_block_height: u64,
+        with_history: bool,
+    ) -> Result<Check> {
+        let mut batch = vec![
+            json!({"jsonrpc": "2.0", "id": 0, "method": "getEpochInfo",
+                   "params": [{"commitment": "finalized"}]}),
+            json!({"jsonrpc": "2.0", "id": 1, "method": "getSignatureStatuses",
+                   "params": [[signature.to_string()], {"searchTransactionHistory": false}]}),
+        ];
+        if with_history {
+            batch.push(
+                json!({"jsonrpc": "2.0", "id": 2, "method": "getSignatureStatuses",
+                "params": [[signature.to_string()], {"searchTransactionHistory": true}]}),
+            );
         }
-        let long_past =
-            finalized.block_height > last_valid_block_height.saturating_add(STATUS_CACHE_BLOCKS);
-        let statuses = if long_past {
-            self.rpc
-                .get_signature_statuses_with_history(std::slice::from_ref(signature))
-                .await
-                .map_err(|error| {
-                    anyhow!(
-                        "whether transaction {signature} landed cannot be told: its blockhash \
-                         expired long ago and the RPC answered {error} to a history search \
-                         (check it with `solana confirm {signature}`)"
-                    )
-                })?
-        } else {
-            self.rpc
-                .get_signature_statuses(std::slice::from_ref(signature))
-                .await
-                .context("getSignatureStatuses")?
+        let answers = self.batch(&batch).await?;
+        let answer = |id: u64| {
+            answers
+                .iter()
+                .find(|answer| answer["id"] == id)
+                .cloned()
+                .unwrap_or(Value::Null)
         };
-        if statuses.context.slot < finalized.absolute_slot {
-            // This node is behind the finalized slot: its silence proves nothing.
-            return Ok(false);
+        let epoch_info = answer(0);
+        let (Some(height), Some(finalized_slot)) = (
+            epoch_info["result"]["blockHeight"].as_u64(),
+            epoch_info["result"]["absoluteSlot"].as_u64(),
+        ) else {
+            bail!("getEpochInfo answered {epoch_info}");
+        };
+        let statuses = answer(1);
+        let status = parse_status(&statuses)?;
+        let seen = status.is_some();
+        if let Some(fate) = status.and_then(|status| self.landed(status)) {
+            return Ok(Check::Landed(fate));
         }
-        Ok(statuses.value.into_iter().next().flatten().is_none())
+        if height <= last_valid_block_height.saturating_add(1) {
+            return Ok(Check::Pending);
+        }
+        let context_slot = statuses["result"]["context"]["slot"].as_u64().unwrap_or(0);
+        if context_slot < finalized_slot {
+            // Cannot happen on one node (its processed bank descends from its root), unless
+            // a load balancer split the batch: then prove nothing.
+            return Ok(Check::Pending);
+        }
+        if height <= last_valid_block_height.saturating_add(STATUS_CACHE_BLOCKS) {
+            return Ok(if seen {
+                // Seen, but not yet at the commitment asked: still landing.
+                Check::Pending
+            } else {
+                Check::Expired
+            });
+        }
+        if !with_history {
+            return Ok(Check::NeedsHistory);
+        }
+        let history = answer(2);
+        if !history["error"].is_null() {
+            return Err(Undecidable(format!(
+                "whether transaction {signature} landed cannot be told: its blockhash expired \
+                 long ago and the RPC answered {} to a history search (check it with `solana \
+                 confirm {signature}`)",
+                history["error"]
+            ))
+            .into());
+        }
+        Ok(match parse_status(&history)? {
+            // Long rooted: whatever it says is final.
+            Some(status) => Check::Landed(Fate::Landed {
+                slot: status.slot,
+                result: status.status,
+            }),
+            None => Check::Expired,
+        })
     }
+
+    /// One JSON-RPC batch to one endpoint (the first of `--url` that answers).
+    async fn batch(&self, batch: &[Value]) -> Result<Vec<Value>> {
+        let mut last_error = None;
+        for url in &self.urls {
+            let answer = async {
+                let response = self
+                    .http
+                    .post(url)
+                    .json(&batch)
+                    .send()
+                    .await?
+                    .error_for_status()?;
+                anyhow::Ok(response.json::<Vec<Value>>().await?)
+            }
+            .await;
+            match answer {
+                Ok(answers) => return Ok(answers),
+                Err(error) => {
+                    self.counters.rpc_retry("expiry check: an endpoint failed");
+                    last_error = Some(error);
+                }
+            }
+        }
+        Err(anyhow!(
+            "no endpoint answered the expiry check: {}",
+            crate::metrics::without_urls(
+                &last_error
+                    .map(|error| format!("{error:#}"))
+                    .unwrap_or_default()
+            )
+        ))
+    }
+}
+
+/// A signature whose fate no endpoint can tell.
+#[derive(Debug)]
+pub struct Undecidable(String);
+
+impl std::fmt::Display for Undecidable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Undecidable {}
+
+/// The one status of a `getSignatureStatuses` answer.
+fn parse_status(answer: &Value) -> Result<Option<TransactionStatus>> {
+    if !answer["error"].is_null() {
+        bail!("getSignatureStatuses answered {}", answer["error"]);
+    }
+    let value = &answer["result"]["value"][0];
+    if value.is_null() {
+        return Ok(None);
+    }
+    Ok(Some(serde_json::from_value(value.clone()).with_context(
+        || format!("getSignatureStatuses answered {value}"),
+    )?))
 }
 
 /// Blocks past a signature's last valid block height within which the status cache still
@@ -449,8 +588,11 @@ impl Journal {
             .entries
             .lock()
             .map_err(|_| anyhow!("journal lock poisoned"))?;
-        entries.push(entry);
-        self.write(&entries)
+        let mut kept = entries.clone();
+        kept.push(entry);
+        self.write(&kept)?;
+        *entries = kept;
+        Ok(())
     }
 
     /// Forgets `signature` once its fate is known.
@@ -459,8 +601,15 @@ impl Journal {
             .entries
             .lock()
             .map_err(|_| anyhow!("journal lock poisoned"))?;
-        entries.retain(|entry| entry.signature != signature);
-        self.write(&entries)
+        // The file first: memory never forgets what the file still holds.
+        let kept: Vec<InFlight> = entries
+            .iter()
+            .filter(|entry| entry.signature != signature)
+            .cloned()
+            .collect();
+        self.write(&kept)?;
+        *entries = kept;
+        Ok(())
     }
 
     /// Replaces the file atomically (a temporary file, synced, renamed over it).
@@ -493,8 +642,18 @@ impl Ctx {
                 .map_err(|_| anyhow!("journal entry {} is not a signature", entry.signature))?;
             let transaction = entry.transaction()?;
             let fate = self
-                .land(&transaction, &signature, entry.last_valid_block_height)
+                .land(
+                    &transaction,
+                    &signature,
+                    entry.last_valid_block_height,
+                    true,
+                )
                 .await?;
+            match &fate {
+                Fate::Landed { result: Ok(()), .. } => Counters::add(&self.counters.landed, 1),
+                Fate::Landed { result: Err(_), .. } => Counters::add(&self.counters.failed, 1),
+                Fate::Expired => {}
+            }
             journal.settle(&entry.signature)?;
             settled.push((entry, fate));
         }

@@ -116,8 +116,12 @@ async fn connect(cli: &Cli) -> Result<Ctx> {
     let payer = config::keypair(&keypair_path)
         .with_context(|| "no signer: pass --keypair or set keypair_path in the config file")?;
     let counters = Arc::new(metrics::Counters::default());
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(cli.rpc_timeout.max(1)))
+        .build()
+        .context("cannot build an HTTP client")?;
     let sender = rpc::FailoverSender::new(
-        &urls,
+        &urls.clone(),
         std::time::Duration::from_secs(cli.rpc_timeout.max(1)),
         counters.clone(),
     );
@@ -154,6 +158,8 @@ async fn connect(cli: &Cli) -> Result<Ctx> {
         },
         counters,
         journal,
+        urls,
+        http,
         progress: std::io::stderr().is_terminal(),
     })
 }

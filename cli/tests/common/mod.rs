@@ -108,6 +108,10 @@ impl Cluster {
         setup: impl FnOnce(&mut TestValidatorGenesis),
     ) -> Self {
         let mut genesis = TestValidatorGenesis::default();
+        // Ports from the cross-process allocator (shared memory): validators of tests run in
+        // parallel processes never race for the same port.
+        let ports = solana_net_utils::sockets::localhost_port_range_for_tests();
+        genesis.port_range(ports).gossip_port(ports.0);
         setup(&mut genesis);
         genesis
             .deactivate_features(&FeatureProfile::from_env().inactive())
