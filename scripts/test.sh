@@ -38,6 +38,13 @@ echo "reproducible build: ok ($(sha256sum target/deploy/p_stake_pool.so | cut -c
 
 export CARGO_TARGET_DIR="$CACHE/target-host"
 export RUST_LOG=error
+# Test binaries of earlier builds (about 1 GB each with debug info) fill the disk over many
+# runs; only the newest of each name is ever run.
+if [ -d "$CARGO_TARGET_DIR/debug/deps" ]; then
+  (cd "$CARGO_TARGET_DIR/debug/deps" && ls -t | grep -v '\.' \
+    | awk '{ name = $0; sub(/-[0-9a-f]+$/, "", name); if (seen[name]++) print }' \
+    | xargs -r rm -f) || true
+fi
 step "program unit and property tests"
 cargo test --manifest-path programs/Cargo.toml --locked --all-features
 step "client tests"

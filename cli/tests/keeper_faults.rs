@@ -710,7 +710,7 @@ async fn the_keeper_keeps_a_pool_current_through_faults_and_kills() {
     eprintln!(
         "keeper under faults: {EPOCHS} epochs of {EPOCH_SLOTS} slots, 60 validators; pool current after \
          (slots) median {} worst {} (all: {lateness:?}); kills mid-update {kills_mid_update} of {}; \
-         user commands landed {landed} of {}; faults {:?} over {} requests; last keeper: {:?}",
+         user commands landed {landed} of {}; faults {:?} over {} requests; keeper counters over all its runs: {:?}",
         sorted[sorted.len() / 2],
         sorted[sorted.len() - 1],
         KILL_IN.len(),
