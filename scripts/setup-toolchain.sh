@@ -20,6 +20,8 @@ command -v pip3 >/dev/null || command -v pip >/dev/null || need_apt+=(python3-pi
 # The CLI's end-to-end tests start a real validator (solana-test-validator): rocksdb's
 # bindings need libclang.
 ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || need_apt+=(libclang-dev)
+# The CLI talks to Ledger devices through hidapi (hidraw), which links libudev.
+pkg-config --exists libudev 2>/dev/null || need_apt+=(libudev-dev pkg-config)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup-toolchain: apt-get install ${need_apt[*]}"
   $SUDO apt-get update -qq

@@ -5,7 +5,7 @@
 //! (priority fee, rebroadcasts, a fresh blockhash only once the last one provably expired) is
 //! `landing`; how the RPC endpoints are retried and failed over is `rpc`.
 
-use std::{sync::Arc, time::Duration};
+use std::{rc::Rc, sync::Arc, time::Duration};
 
 use anyhow::{anyhow, bail, Result};
 use p_stake_pool_client::STAKE_PROGRAM_ID;
@@ -14,7 +14,6 @@ use solana_account::Account;
 use solana_commitment_config::CommitmentConfig;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_instruction::{error::InstructionError, Instruction};
-use solana_keypair::Keypair;
 use solana_message::{v0, AddressLookupTableAccount, Message as LegacyMessage, VersionedMessage};
 use solana_pubkey::Pubkey;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
@@ -25,8 +24,10 @@ use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 
 use crate::{
-    landing::{self, writable_accounts, Fate, FeePolicy, InFlight, Journal},
+    landing::{self, writable_accounts, Expiry, Fate, FeePolicy, InFlight, Journal},
     metrics::Counters,
+    offline::Offline,
+    signers::Keyring,
 };
 
 /// The most compute units one transaction may use.
@@ -45,11 +46,22 @@ pub enum OutputFormat {
     JsonCompact,
 }
 
-/// The connection and the signer every command uses.
+/// The connection and the signers every command uses.
 pub struct Ctx {
     pub rpc: RpcClient,
-    /// Pays fees and rent, and is the default authority of every command.
-    pub payer: Arc<Keypair>,
+    /// Pays fees (and, unless a command says otherwise, rent): `--fee-payer`, else the
+    /// default signer.
+    pub payer: Rc<dyn Signer>,
+    /// Every signer argument's source, resolved on demand (`signers`).
+    pub keys: Keyring,
+    /// `--keypair` (or the config file's): every role no other argument names.
+    pub default_signer: Option<String>,
+    /// `--manager`, `--staker`: the pool's authorities, when not the default signer.
+    pub manager: Option<String>,
+    pub staker: Option<String>,
+    /// Signatures made elsewhere (`offline`): `--sign-only`, `--signer`, `--blockhash`,
+    /// `--nonce`, `--dump-transaction-message`.
+    pub offline: Option<Offline>,
     pub program_id: Pubkey,
     pub dry_run: bool,
     pub fees: FeePolicy,
@@ -66,11 +78,11 @@ pub struct Ctx {
 }
 
 /// One transaction to send: what it does, its instructions, and the signers besides the
-/// payer.
+/// fee payer.
 pub struct Step<'a> {
     pub label: String,
     pub instructions: Vec<Instruction>,
-    pub signers: Vec<&'a Keypair>,
+    pub signers: Vec<&'a dyn Signer>,
     pub lookup_tables: Vec<AddressLookupTableAccount>,
 }
 
@@ -84,7 +96,7 @@ impl<'a> Step<'a> {
         }
     }
 
-    pub fn signed_by(mut self, signer: &'a Keypair) -> Self {
+    pub fn signed_by(mut self, signer: &'a dyn Signer) -> Self {
         self.signers.push(signer);
         self
     }
@@ -202,9 +214,47 @@ impl std::fmt::Display for TransactionFailed {
 
 impl std::error::Error for TransactionFailed {}
 
+/// A transaction that provably never landed (its blockhash or nonce expired).
+#[derive(Debug)]
+pub struct Expired;
+
+impl std::fmt::Display for Expired {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("expired unlanded")
+    }
+}
+
+impl std::error::Error for Expired {}
+
 impl Ctx {
     pub fn payer(&self) -> Pubkey {
         self.payer.pubkey()
+    }
+
+    /// The default signer (`--keypair`, else the config file's `keypair_path`).
+    pub fn default_signer(&self) -> Result<Rc<dyn Signer>> {
+        let source = self.default_signer.as_deref().ok_or_else(|| {
+            anyhow!("no signer: pass --keypair or set keypair_path in the config file")
+        })?;
+        self.keys.resolve(source, "keypair")
+    }
+
+    /// A command's signer argument (`--from`, `--withdrawer`, ...), else the default signer.
+    pub fn signer_or_default(&self, source: Option<&str>, role: &str) -> Result<Rc<dyn Signer>> {
+        match source {
+            Some(source) => self.keys.resolve(source, role),
+            None => self.default_signer(),
+        }
+    }
+
+    /// The pool's manager as this run signs for it (`--manager`, else the default signer).
+    pub fn manager(&self) -> Result<Rc<dyn Signer>> {
+        self.signer_or_default(self.manager.as_deref(), "manager")
+    }
+
+    /// The pool's staker as this run signs for it (`--staker`, else the default signer).
+    pub fn staker(&self) -> Result<Rc<dyn Signer>> {
+        self.signer_or_default(self.staker.as_deref(), "staker")
     }
 
     pub fn commitment(&self) -> CommitmentConfig {
@@ -325,7 +375,7 @@ impl Ctx {
 
     /// How many instructions `message` starts with before the step's own (compute budget:
     /// the limit and the price).
-    fn budget_instructions(&self) -> usize {
+    pub fn budget_instructions(&self) -> usize {
         2
     }
 
@@ -334,6 +384,9 @@ impl Ctx {
     /// again, with a fresh blockhash and a higher fee, only after the last signature provably
     /// expired.
     pub async fn send(&self, step: Step<'_>) -> Result<Sent> {
+        if let Some(offline) = &self.offline {
+            return self.send_offline(offline, step).await;
+        }
         let writable = writable_accounts(&step.instructions);
         for signing in 1..=SIGNINGS {
             let (blockhash, last_valid_block_height, used) = self.simulate(&step).await?;
@@ -346,13 +399,7 @@ impl Ctx {
                 .await?;
             let message = self.message(&step, limit, price, blockhash)?;
             let priority_fee = landing::priority_lamports(price, limit);
-            let fee = match &message {
-                VersionedMessage::Legacy(message) => self.rpc.get_fee_for_message(message).await,
-                VersionedMessage::V0(message) => self.rpc.get_fee_for_message(message).await,
-                // The tool builds only legacy and v0 messages.
-                _ => Ok(0),
-            }
-            .unwrap_or_else(|_| {
+            let fee = self.fee_of(&message).await.unwrap_or_else(|_| {
                 // The fee schedule every cluster runs: 5,000 lamports a signature.
                 5_000u64
                     .saturating_mul(u64::from(message.header().num_required_signatures))
@@ -374,17 +421,7 @@ impl Ctx {
                 sent.planned = Some(planned_instructions(&step.instructions));
                 return Ok(sent);
             }
-            let mut signers: Vec<&dyn Signer> = vec![self.payer.as_ref()];
-            for signer in &step.signers {
-                if !signers
-                    .iter()
-                    .any(|known| known.pubkey() == signer.pubkey())
-                {
-                    signers.push(*signer);
-                }
-            }
-            let transaction = VersionedTransaction::try_new(message, &signers)
-                .map_err(|error| anyhow!("{}: cannot sign: {error}", step.label))?;
+            let transaction = self.sign(&step, message)?;
             let signature = transaction.signatures[0];
             if let Some(journal) = &self.journal {
                 journal.record(InFlight::new(
@@ -394,43 +431,35 @@ impl Ctx {
                 )?)?;
             }
             let fate = self
-                .land(&transaction, &signature, last_valid_block_height, false)
+                .land(
+                    &transaction,
+                    &signature,
+                    Expiry::BlockHeight(last_valid_block_height),
+                    false,
+                )
                 .await
                 .map_err(|error| anyhow!("{}: {error:#}", step.label))?;
             if let Some(journal) = &self.journal {
                 journal.settle(&signature.to_string())?;
             }
-            match fate {
-                Fate::Landed { slot, result } => {
-                    // A landed transaction pays its fee whether or not it succeeded.
-                    Counters::add(&self.counters.fees, fee);
-                    Counters::add(&self.counters.priority_fees, priority_fee);
-                    if let Err(error) = result {
-                        Counters::add(&self.counters.failed, 1);
-                        let failed = TransactionFailed {
-                            label: step.label.clone(),
-                            reason: format!(
-                                "{} (transaction {signature})",
-                                self.explain(&step, &error)
-                            ),
-                            logs: Vec::new(),
-                            pool_error: self.pool_error(&step, &error),
-                        };
-                        self.counters.error(&failed.to_string());
-                        return Err(failed.into());
-                    }
-                    Counters::add(&self.counters.landed, 1);
-                    sent.signature = Some(signature);
-                    sent.slot = Some(slot);
-                    return Ok(sent);
-                }
-                Fate::Expired => {
+            match self.finish(
+                &step,
+                signature,
+                fate,
+                fee,
+                priority_fee,
+                price,
+                signing,
+                used,
+            ) {
+                Err(error) if error.downcast_ref::<Expired>().is_some() => {
                     Counters::add(&self.counters.rebuilds, 1);
                     self.counters.error(&format!(
                         "{}: transaction {signature} expired unlanded; signing again",
                         step.label
                     ));
                 }
+                other => return other,
             }
         }
         Counters::add(&self.counters.failed, 1);
@@ -441,6 +470,79 @@ impl Ctx {
         );
         self.counters.error(&message);
         bail!(message)
+    }
+
+    /// Signs `message` with the fee payer and the step's signers (each distinct key once).
+    fn sign(&self, step: &Step<'_>, message: VersionedMessage) -> Result<VersionedTransaction> {
+        let mut signers: Vec<&dyn Signer> = vec![self.payer.as_ref()];
+        for signer in &step.signers {
+            if !signers
+                .iter()
+                .any(|known| known.pubkey() == signer.pubkey())
+            {
+                signers.push(*signer);
+            }
+        }
+        VersionedTransaction::try_new(message, &signers)
+            .map_err(|error| anyhow!("{}: cannot sign: {error}", step.label))
+    }
+
+    /// The fee the cluster charges for `message` (priority fee included).
+    pub async fn fee_of(&self, message: &VersionedMessage) -> Result<u64> {
+        Ok(match message {
+            VersionedMessage::Legacy(message) => self.rpc.get_fee_for_message(message).await?,
+            VersionedMessage::V0(message) => self.rpc.get_fee_for_message(message).await?,
+            // The tool builds only legacy and v0 messages.
+            _ => 0,
+        })
+    }
+
+    /// What a landed (or expired) transaction means for the command: its `Sent`, its
+    /// failure explained, or `Expired`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn finish(
+        &self,
+        step: &Step<'_>,
+        signature: Signature,
+        fate: Fate,
+        fee: u64,
+        priority_fee: u64,
+        price: u64,
+        signings: u32,
+        compute_units: u64,
+    ) -> Result<Sent> {
+        match fate {
+            Fate::Landed { slot, result } => {
+                // A landed transaction pays its fee whether or not it succeeded.
+                Counters::add(&self.counters.fees, fee);
+                Counters::add(&self.counters.priority_fees, priority_fee);
+                if let Err(error) = result {
+                    Counters::add(&self.counters.failed, 1);
+                    let failed = TransactionFailed {
+                        label: step.label.clone(),
+                        reason: format!("{} (transaction {signature})", self.explain(step, &error)),
+                        logs: Vec::new(),
+                        pool_error: self.pool_error(step, &error),
+                    };
+                    self.counters.error(&failed.to_string());
+                    return Err(failed.into());
+                }
+                Counters::add(&self.counters.landed, 1);
+                Ok(Sent {
+                    label: step.label.clone(),
+                    signature: Some(signature),
+                    compute_units,
+                    fee,
+                    priority_fee,
+                    compute_unit_price: price,
+                    slot: Some(slot),
+                    signings,
+                    instructions: step.instructions.len(),
+                    planned: None,
+                })
+            }
+            Fate::Expired => Err(Expired.into()),
+        }
     }
 
     /// Simulates `step` on a fresh blockhash, the one it will be signed with: that blockhash,
@@ -507,6 +609,17 @@ impl Ctx {
     /// accounts the ones before it create, so a dry run simulates only the first and lists
     /// the others.
     pub async fn send_all(&self, steps: Vec<Step<'_>>) -> Result<Vec<Sent>> {
+        if let Some(offline) = &self.offline {
+            if offline.prints() {
+                self.print_offline(offline, &steps).await?;
+            }
+            if steps.len() > 1 {
+                bail!(
+                    "this command sends {} transactions; --signer, --blockhash and --nonce take                      a command of one (dump them with --dump-transaction-message instead)",
+                    steps.len()
+                );
+            }
+        }
         let mut sent = Vec::with_capacity(steps.len());
         for (index, step) in steps.into_iter().enumerate() {
             if self.dry_run && index > 0 {

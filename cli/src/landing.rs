@@ -22,9 +22,11 @@ use std::{
 };
 
 use anyhow::{anyhow, bail, Context, Result};
+use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use solana_commitment_config::CommitmentConfig;
+use solana_hash::Hash;
 use solana_instruction::Instruction;
 use solana_pubkey::Pubkey;
 use solana_rpc_client_types::config::RpcSendTransactionConfig;
@@ -173,6 +175,25 @@ impl std::fmt::Display for Fate {
     }
 }
 
+/// When a signed transaction can no longer land.
+#[derive(Clone, Copy, Debug)]
+pub enum Expiry {
+    /// Its blockhash is valid up to this block height.
+    BlockHeight(u64),
+    /// It carries a durable nonce (its blockhash is `blockhash`, the nonce account's): valid
+    /// until the account holds another nonce.
+    Nonce { account: Pubkey, blockhash: Hash },
+}
+
+impl std::fmt::Display for Expiry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::BlockHeight(height) => write!(f, "valid until block height {height}"),
+            Self::Nonce { account, .. } => write!(f, "valid until nonce account {account} is used"),
+        }
+    }
+}
+
 /// How long the cluster may stay unreadable while a signature's fate is unknown.
 const UNREADABLE_LIMIT: Duration = Duration::from_secs(180);
 const POLL: Duration = Duration::from_millis(500);
@@ -190,13 +211,13 @@ enum Check {
 
 impl Ctx {
     /// Broadcasts `transaction` (again every `REBROADCAST`) until it lands or provably expires
-    /// after `last_valid_block_height`. `resumed`: it was broadcast before (by a run that was
+    /// (`expiry`). `resumed`: it was broadcast before (by a run that was
     /// killed), so every broadcast counts as a rebroadcast.
     pub async fn land(
         &self,
         transaction: &VersionedTransaction,
         signature: &Signature,
-        last_valid_block_height: u64,
+        expiry: Expiry,
         resumed: bool,
     ) -> Result<Fate> {
         let mut last_broadcast: Option<Instant> = None;
@@ -246,10 +267,7 @@ impl Ctx {
             }
             if last_check.elapsed() >= REBROADCAST {
                 last_check = Instant::now();
-                match self
-                    .check(signature, last_valid_block_height, with_history)
-                    .await
-                {
+                match self.check(signature, expiry, with_history).await {
                     Ok(answer) => {
                         last_answer = Instant::now();
                         match answer {
@@ -274,10 +292,7 @@ impl Ctx {
             if self.progress && !announced && started.elapsed() >= Duration::from_secs(5) {
                 // Someone at a terminal learns the signature while it is still in doubt.
                 announced = true;
-                eprintln!(
-                    "waiting for transaction {signature} (valid until block height \
-                     {last_valid_block_height}) to land"
-                );
+                eprintln!("waiting for transaction {signature} ({expiry}) to land");
             }
             if last_answer.elapsed() > UNREADABLE_LIMIT {
                 bail!(
@@ -336,9 +351,15 @@ impl Ctx {
     async fn check(
         &self,
         signature: &Signature,
-        last_valid_block_height: u64,
+        expiry: Expiry,
         with_history: bool,
     ) -> Result<Check> {
+        let last_valid_block_height = match expiry {
+            Expiry::BlockHeight(height) => height,
+            Expiry::Nonce { account, blockhash } => {
+                return self.check_nonce(signature, &account, &blockhash).await
+            }
+        };
         let mut batch = vec![
             json!({"jsonrpc": "2.0", "id": 0, "method": "getEpochInfo",
                    "params": [{"commitment": "finalized"}]}),
@@ -410,6 +431,64 @@ impl Ctx {
             }),
             None => Check::Expired,
         })
+    }
+
+    /// Whether a durable-nonce transaction provably never landed, asked of one node in one
+    /// batch: its finalized nonce account holds another nonce (used by another transaction,
+    /// or by this one), and its status cache, which holds every recent block, has no status
+    /// for the signature.
+    async fn check_nonce(
+        &self,
+        signature: &Signature,
+        account: &Pubkey,
+        blockhash: &Hash,
+    ) -> Result<Check> {
+        let batch = [
+            json!({"jsonrpc": "2.0", "id": 0, "method": "getAccountInfo",
+                   "params": [account.to_string(), {"commitment": "finalized", "encoding": "base64"}]}),
+            json!({"jsonrpc": "2.0", "id": 1, "method": "getSignatureStatuses",
+                   "params": [[signature.to_string()], {"searchTransactionHistory": false}]}),
+        ];
+        let answers = self.batch(&batch).await?;
+        let answer = |id: u64| {
+            answers
+                .iter()
+                .find(|answer| answer["id"] == id)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let nonce = answer(0);
+        let statuses = answer(1);
+        let status = parse_status(&statuses)?;
+        let seen = status.is_some();
+        if let Some(fate) = status.and_then(|status| self.landed(status)) {
+            return Ok(Check::Landed(fate));
+        }
+        let data = nonce["result"]["value"]["data"][0]
+            .as_str()
+            .and_then(|data| base64::engine::general_purpose::STANDARD.decode(data).ok())
+            .ok_or_else(|| anyhow!("getAccountInfo of nonce account {account} answered {nonce}"))?;
+        let held = bincode::deserialize::<solana_nonce::versions::Versions>(&data)
+            .ok()
+            .and_then(
+                |versions| match solana_nonce::state::State::from(versions) {
+                    solana_nonce::state::State::Initialized(data) => Some(data.blockhash()),
+                    solana_nonce::state::State::Uninitialized => None,
+                },
+            );
+        let nonce_slot = nonce["result"]["context"]["slot"]
+            .as_u64()
+            .unwrap_or(u64::MAX);
+        let status_slot = statuses["result"]["context"]["slot"].as_u64().unwrap_or(0);
+        Ok(
+            if held == Some(*blockhash) || seen || status_slot < nonce_slot {
+                // The nonce still waits for it, or it is on its way, or the status answer is
+                // older than the nonce's (a split batch): nothing is proven.
+                Check::Pending
+            } else {
+                Check::Expired
+            },
+        )
     }
 
     /// One JSON-RPC batch to one endpoint (the first of `--url` that answers).
@@ -494,7 +573,6 @@ impl InFlight {
         last_valid_block_height: u64,
         label: &str,
     ) -> Result<Self> {
-        use base64::Engine;
         Ok(Self {
             signature: transaction.signatures[0].to_string(),
             last_valid_block_height,
@@ -505,7 +583,6 @@ impl InFlight {
     }
 
     fn transaction(&self) -> Result<VersionedTransaction> {
-        use base64::Engine;
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(&self.transaction)
             .map_err(|error| anyhow!("journal entry {}: {error}", self.signature))?;
@@ -645,7 +722,7 @@ impl Ctx {
                 .land(
                     &transaction,
                     &signature,
-                    entry.last_valid_block_height,
+                    Expiry::BlockHeight(entry.last_valid_block_height),
                     true,
                 )
                 .await?;

@@ -7,15 +7,20 @@ mod config;
 mod keeper;
 mod landing;
 mod metrics;
+mod offline;
 mod pool;
 mod rebalance;
 mod rpc;
+mod signers;
 mod staking;
 mod strategy;
 mod tickets;
 mod update;
 
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode, sync::Arc};
+
+use solana_hash::Hash;
+use solana_signature::Signature;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -47,9 +52,61 @@ struct Cli {
     /// Seconds an RPC request may take before it is retried (on the next --url)
     #[arg(long, global = true, default_value_t = 30)]
     rpc_timeout: u64,
-    /// Keypair that pays and signs [default: the config file's keypair]
-    #[arg(short = 'k', long, global = true)]
+    /// The default signer: pays, and signs for every role no other argument names. Any
+    /// signer the `solana` CLI takes: a keypair file, usb://ledger[?key=N], prompt://, stdin,
+    /// ASK, or a public key with --signer [default: the config file's keypair]
+    #[arg(short = 'k', long, global = true, value_name = "SIGNER")]
     keypair: Option<String>,
+    /// Who pays the fees (a signer, as --keypair) [default: the default signer]
+    #[arg(long, global = true, value_name = "SIGNER")]
+    fee_payer: Option<String>,
+    /// The pool's manager, for commands the manager signs (a signer, as --keypair; a
+    /// multisig vault's address with --dump-transaction-message) [default: the default signer]
+    #[arg(long, global = true, value_name = "SIGNER")]
+    manager: Option<String>,
+    /// The pool's staker, for commands the staker signs (a signer, as --keypair)
+    /// [default: the default signer]
+    #[arg(long, global = true, value_name = "SIGNER")]
+    staker: Option<String>,
+    /// Sign with the signers at hand and print their signatures (PUBKEY=SIGNATURE) and the
+    /// absent ones; send nothing. Needs --blockhash or --nonce
+    #[arg(long, global = true, conflicts_with = "dry_run")]
+    sign_only: bool,
+    /// Print each transaction's unsigned message (base58 and base64) for a multisig's
+    /// proposal tool, with the authorities as given (a vault's address) and --fee-payer; send
+    /// nothing
+    #[arg(long, global = true, conflicts_with = "dry_run")]
+    dump_transaction_message: bool,
+    /// The blockhash to sign over (from `solana block`/`getLatestBlockhash`, or the one a
+    /// --sign-only run printed)
+    #[arg(
+        long,
+        global = true,
+        value_name = "BLOCKHASH",
+        conflicts_with = "dry_run"
+    )]
+    blockhash: Option<Hash>,
+    /// A signature made elsewhere (by --sign-only) for a signer given as a public key;
+    /// repeat for each
+    #[arg(long = "signer", global = true, value_name = "PUBKEY=SIGNATURE",
+          value_parser = signers::parse_presigned, conflicts_with = "dry_run")]
+    presigned: Vec<(solana_pubkey::Pubkey, Signature)>,
+    /// A durable nonce account: the transaction uses its nonce instead of a recent blockhash
+    /// and stays valid until the nonce is used
+    #[arg(
+        long,
+        global = true,
+        value_name = "NONCE_ACCOUNT",
+        conflicts_with = "dry_run"
+    )]
+    nonce: Option<Pubkey>,
+    /// The nonce account's authority (a signer, as --keypair) [default: the default signer]
+    #[arg(long, global = true, value_name = "SIGNER", requires = "nonce")]
+    nonce_authority: Option<String>,
+    /// The compute-unit limit of a transaction signed elsewhere (the message must not depend
+    /// on a simulation) [default: the runtime's]
+    #[arg(long, global = true)]
+    compute_unit_limit: Option<u32>,
     /// The stake pool program
     #[arg(long, global = true, env = "P_STAKE_POOL_PROGRAM_ID", default_value = SPL_STAKE_POOL_PROGRAM_ID)]
     program_id: Pubkey,
@@ -108,13 +165,62 @@ async fn connect(cli: &Cli) -> Result<Ctx> {
             .or(file.commitment.as_deref())
             .unwrap_or("confirmed"),
     )?;
-    let keypair_path = cli
+    let default_signer = cli
         .keypair
         .clone()
         .or(file.keypair_path)
         .unwrap_or_else(|| "~/.config/solana/id.json".into());
-    let payer = config::keypair(&keypair_path)
-        .with_context(|| "no signer: pass --keypair or set keypair_path in the config file")?;
+    let offline = cli.sign_only
+        || cli.dump_transaction_message
+        || cli.blockhash.is_some()
+        || cli.nonce.is_some()
+        || !cli.presigned.is_empty();
+    let keys = signers::Keyring::new(
+        cli.presigned.clone(),
+        cli.sign_only || cli.dump_transaction_message,
+    );
+    let payer = match &cli.fee_payer {
+        Some(source) => keys.resolve(source, "fee payer")?,
+        None => keys.resolve(&default_signer, "keypair").with_context(|| {
+            "no signer: pass --keypair (or --fee-payer) or set keypair_path in the config file"
+        })?,
+    };
+    if offline && matches!(cli.priority_fee, Some(landing::PriorityFee::Auto)) {
+        anyhow::bail!(
+            "--priority-fee auto depends on the moment; a transaction signed elsewhere needs \
+             the same bytes in both runs: give a number (micro-lamports per compute unit)"
+        );
+    }
+    if !offline && cli.compute_unit_limit.is_some() {
+        anyhow::bail!(
+            "--compute-unit-limit is for transactions signed elsewhere (--sign-only, --signer, \
+             --blockhash, --nonce, --dump-transaction-message); otherwise the limit is measured"
+        );
+    }
+    let offline = if offline {
+        Some(offline::Offline {
+            sign_only: cli.sign_only,
+            dump: cli.dump_transaction_message,
+            blockhash: cli.blockhash,
+            nonce: match cli.nonce {
+                Some(account) => Some(offline::Nonce {
+                    account,
+                    authority: match &cli.nonce_authority {
+                        Some(source) => keys.resolve(source, "nonce authority")?,
+                        None => keys.resolve(&default_signer, "keypair")?,
+                    },
+                }),
+                None => None,
+            },
+            compute_unit_limit: cli.compute_unit_limit,
+            compute_unit_price: match cli.priority_fee {
+                Some(landing::PriorityFee::Fixed(price)) => Some(price),
+                _ => None,
+            },
+        })
+    } else {
+        None
+    };
     let counters = Arc::new(metrics::Counters::default());
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(cli.rpc_timeout.max(1)))
@@ -140,7 +246,12 @@ async fn connect(cli: &Cli) -> Result<Ctx> {
             sender,
             solana_rpc_client::rpc_client::RpcClientConfig::with_commitment(commitment),
         ),
-        payer: Arc::new(payer),
+        payer,
+        keys,
+        default_signer: Some(default_signer),
+        manager: cli.manager.clone(),
+        staker: cli.staker.clone(),
+        offline,
         program_id: cli.program_id,
         dry_run: cli.dry_run,
         fees: landing::FeePolicy {
@@ -193,6 +304,13 @@ async fn main() -> ExitCode {
     match result {
         Ok(report) => {
             print(cli.output, &report);
+            ExitCode::SUCCESS
+        }
+        Err(error) if error.downcast_ref::<offline::Printed>().is_some() => {
+            // --sign-only, --dump-transaction-message: what was built, nothing sent.
+            if let Some(printed) = error.downcast_ref::<offline::Printed>() {
+                print(cli.output, &printed.report());
+            }
             ExitCode::SUCCESS
         }
         Err(error) => {

@@ -186,7 +186,7 @@ pub struct Rebalanced {
 
 pub async fn rebalance(ctx: &Ctx, args: &RebalanceArgs) -> Result<Rebalanced> {
     let pool = Pool::load(ctx, &args.pool).await?;
-    pool.require_staker(&ctx.payer())?;
+    pool.require_staker(&ctx.staker()?.pubkey())?;
     pool.require_current(ctx.epoch().await?)?;
     let weights = weights(args, &pool)?;
     let state = pool_state(ctx, &pool).await?;

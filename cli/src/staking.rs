@@ -174,13 +174,27 @@ pub async fn send_moves(ctx: &Ctx, pool: &Pool, planned: &[(Pubkey, Move)]) -> V
         .collect();
     ordered.sort_by_key(|(_, planned)| send_order(planned));
     let mut applied = Vec::new();
+    let staker = match ctx.staker() {
+        Ok(staker) => staker,
+        Err(error) => {
+            let error = format!("{error:#}");
+            return ordered
+                .into_iter()
+                .map(|(vote, planned)| Applied {
+                    vote: *vote,
+                    planned: *planned,
+                    result: Err(error.clone()),
+                })
+                .collect();
+        }
+    };
     for (vote, planned) in ordered {
         let result = if ctx.dry_run {
             Ok(None)
         } else {
-            match instruction_for(pool, &ctx.payer(), vote, *planned) {
+            match instruction_for(pool, &staker.pubkey(), vote, *planned) {
                 Ok(Some((label, instruction))) => ctx
-                    .send(Step::new(label, vec![instruction]))
+                    .send(Step::new(label, vec![instruction]).signed_by(staker.as_ref()))
                     .await
                     .map(Some)
                     .map_err(|error| format!("{error:#}")),

@@ -9,7 +9,7 @@ use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
-use super::{signer_or_payer, FeeArgs};
+use super::FeeArgs;
 use crate::{chain::sent_report, staking::STAKE_ACCOUNT_LEN};
 use crate::{
     chain::{Ctx, Step},
@@ -37,7 +37,8 @@ pub struct CreatePool {
     /// Share of deposit fees paid to referrers, in percent
     #[arg(long, default_value_t = 0)]
     pub referral_fee: u8,
-    /// Keypair of a stake deposit authority that must sign every stake deposit
+    /// A stake deposit authority that must sign every stake deposit (its address, or any
+    /// signer)
     #[arg(long)]
     pub deposit_authority: Option<String>,
     /// Keypair for the pool account [default: new]
@@ -64,6 +65,8 @@ fn fee(values: &[u64]) -> Fee {
     }
 }
 
+/// A new account's keypair: the file given, or a new one. (An account being created signs
+/// its creation, so only a keypair will do.)
 fn keypair_or_new(path: Option<&str>) -> Result<Keypair> {
     match path {
         Some(path) => crate::config::keypair(path),
@@ -85,9 +88,12 @@ pub async fn create_pool(ctx: &Ctx, args: &CreatePool) -> Result<Report> {
     let deposit_authority = args
         .deposit_authority
         .as_deref()
-        .map(crate::config::keypair)
+        .map(|source| ctx.keys.pubkey_of(source, "deposit authority"))
         .transpose()?;
-    let manager = ctx.payer();
+    // The manager signs Initialize; the fee payer funds every account.
+    let manager_signer = ctx.manager()?;
+    let manager = manager_signer.pubkey();
+    let payer = ctx.payer();
     let token_program = client::TOKEN_PROGRAM_ID;
     let withdraw_authority =
         client::find_withdraw_authority(&ctx.program_id, &stake_pool.pubkey()).0;
@@ -108,7 +114,7 @@ pub async fn create_pool(ctx: &Ctx, args: &CreatePool) -> Result<Report> {
     };
     let list_len = state::validator_list_len(args.max_validators);
     let mut setup = solana_stake_interface::instruction::create_account(
-        &manager,
+        &payer,
         &reserve.pubkey(),
         &solana_stake_interface::state::Authorized {
             staker: withdraw_authority,
@@ -118,7 +124,7 @@ pub async fn create_pool(ctx: &Ctx, args: &CreatePool) -> Result<Report> {
         ctx.rent_exempt(STAKE_ACCOUNT_LEN).await?,
     );
     setup.push(solana_system_interface::instruction::create_account(
-        &manager,
+        &payer,
         &mint.pubkey(),
         ctx.rent_exempt(MINT_LEN).await?,
         MINT_LEN as u64,
@@ -133,7 +139,7 @@ pub async fn create_pool(ctx: &Ctx, args: &CreatePool) -> Result<Report> {
     )?);
     setup.push(
         spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
-            &manager,
+            &payer,
             &manager,
             &mint.pubkey(),
             &token_program,
@@ -141,14 +147,14 @@ pub async fn create_pool(ctx: &Ctx, args: &CreatePool) -> Result<Report> {
     );
     let mut initialize = vec![
         solana_system_interface::instruction::create_account(
-            &manager,
+            &payer,
             &stake_pool.pubkey(),
             ctx.rent_exempt(state::STAKE_POOL_LEN).await?,
             state::STAKE_POOL_LEN as u64,
             &ctx.program_id,
         ),
         solana_system_interface::instruction::create_account(
-            &manager,
+            &payer,
             &validator_list.pubkey(),
             ctx.rent_exempt(list_len).await?,
             list_len as u64,
@@ -159,24 +165,20 @@ pub async fn create_pool(ctx: &Ctx, args: &CreatePool) -> Result<Report> {
         &accounts,
         &manager,
         &manager,
-        deposit_authority
-            .as_ref()
-            .map(|authority| authority.pubkey()),
+        deposit_authority,
         fee(&args.epoch_fee),
         fee(&args.withdrawal_fee),
         fee(&args.deposit_fee),
         args.referral_fee,
         args.max_validators,
     ));
-    let mut second = Step::new(
+    let second = Step::new(
         "create the pool and its validator list, Initialize",
         initialize,
     )
     .signed_by(&stake_pool)
-    .signed_by(&validator_list);
-    if let Some(authority) = &deposit_authority {
-        second = second.signed_by(authority);
-    }
+    .signed_by(&validator_list)
+    .signed_by(manager_signer.as_ref());
     let mut steps = vec![
         Step::new("create the reserve, the mint and the fee account", setup)
             .signed_by(&reserve)
@@ -184,17 +186,20 @@ pub async fn create_pool(ctx: &Ctx, args: &CreatePool) -> Result<Report> {
         second,
     ];
     if let Some(metadata) = &args.metadata {
-        steps.push(Step::new(
-            "create the token metadata",
-            vec![client::create_token_metadata(
-                &accounts,
-                &manager,
-                &manager,
-                &metadata[0],
-                &metadata[1],
-                &metadata[2],
-            )],
-        ));
+        steps.push(
+            Step::new(
+                "create the token metadata",
+                vec![client::create_token_metadata(
+                    &accounts,
+                    &manager,
+                    &payer,
+                    &metadata[0],
+                    &metadata[1],
+                    &metadata[2],
+                )],
+            )
+            .signed_by(manager_signer.as_ref()),
+        );
     }
     let sent = ctx.send_all(steps).await?;
     Ok(sent_report(
@@ -255,8 +260,9 @@ pub async fn set_manager(
     new_fee_receiver: Option<&Pubkey>,
 ) -> Result<Report> {
     let pool = Pool::load(ctx, address).await?;
-    pool.require_manager(&ctx.payer())?;
-    let new_manager = signer_or_payer(ctx, new_manager)?;
+    let manager = ctx.manager()?;
+    pool.require_manager(&manager.pubkey())?;
+    let new_manager = ctx.signer_or_default(new_manager, "new manager")?;
     let fee_account = new_fee_receiver
         .copied()
         .unwrap_or(pool.accounts.manager_fee_account);
@@ -283,12 +289,13 @@ pub async fn set_manager(
                 vec![client::set_manager(
                     &ctx.program_id,
                     address,
-                    &ctx.payer(),
+                    &manager.pubkey(),
                     &new_manager.pubkey(),
                     &fee_account,
                 )],
             )
-            .signed_by(&new_manager),
+            .signed_by(manager.as_ref())
+            .signed_by(new_manager.as_ref()),
         )
         .await?;
     Ok(sent_report(
@@ -300,24 +307,33 @@ pub async fn set_manager(
 
 pub async fn set_staker(ctx: &Ctx, address: &Pubkey, new_staker: &Pubkey) -> Result<Report> {
     let pool = Pool::load(ctx, address).await?;
-    if ctx.payer() != pool.manager && ctx.payer() != pool.staker {
+    // The manager or the staker may sign: --staker when given, else the manager.
+    let authority = if ctx.staker.is_some() {
+        ctx.staker()?
+    } else {
+        ctx.manager()?
+    };
+    if authority.pubkey() != pool.manager && authority.pubkey() != pool.staker {
         bail!(
             "{} is neither the manager ({}) nor the staker ({}) of pool {address}",
-            ctx.payer(),
+            authority.pubkey(),
             pool.manager,
             pool.staker
         );
     }
     let sent = ctx
-        .send(Step::new(
-            "SetStaker",
-            vec![client::set_staker(
-                &ctx.program_id,
-                address,
-                &ctx.payer(),
-                new_staker,
-            )],
-        ))
+        .send(
+            Step::new(
+                "SetStaker",
+                vec![client::set_staker(
+                    &ctx.program_id,
+                    address,
+                    &authority.pubkey(),
+                    new_staker,
+                )],
+            )
+            .signed_by(authority.as_ref()),
+        )
         .await?;
     Ok(sent_report(
         format!("Staker of {address} is now {new_staker}"),
@@ -333,23 +349,27 @@ pub async fn set_funding_authority(
     new_authority: Option<&Pubkey>,
 ) -> Result<Report> {
     let pool = Pool::load(ctx, address).await?;
-    pool.require_manager(&ctx.payer())?;
+    let manager = ctx.manager()?;
+    pool.require_manager(&manager.pubkey())?;
     let kind = match funding_type {
         "stake-deposit" => FundingType::StakeDeposit,
         "sol-deposit" => FundingType::SolDeposit,
         _ => FundingType::SolWithdraw,
     };
     let sent = ctx
-        .send(Step::new(
-            "SetFundingAuthority",
-            vec![client::set_funding_authority(
-                &ctx.program_id,
-                address,
-                &ctx.payer(),
-                new_authority,
-                kind,
-            )],
-        ))
+        .send(
+            Step::new(
+                "SetFundingAuthority",
+                vec![client::set_funding_authority(
+                    &ctx.program_id,
+                    address,
+                    &manager.pubkey(),
+                    new_authority,
+                    kind,
+                )],
+            )
+            .signed_by(manager.as_ref()),
+        )
         .await?;
     Ok(sent_report(
         format!(
@@ -365,7 +385,7 @@ pub async fn set_funding_authority(
 
 pub async fn set_fee(ctx: &Ctx, address: &Pubkey, fee_type: &str, fee: FeeArgs) -> Result<Report> {
     let pool = Pool::load(ctx, address).await?;
-    pool.require_manager(&ctx.payer())?;
+    pool.require_manager(&ctx.manager()?.pubkey())?;
     let value = Fee {
         numerator: fee.numerator,
         denominator: fee.denominator,
@@ -396,7 +416,7 @@ pub async fn set_referral_fee(
     percent: u8,
 ) -> Result<Report> {
     let pool = Pool::load(ctx, address).await?;
-    pool.require_manager(&ctx.payer())?;
+    pool.require_manager(&ctx.manager()?.pubkey())?;
     if percent > 100 {
         bail!("a referral fee is a percentage: {percent} is more than 100");
     }
@@ -415,16 +435,20 @@ pub async fn set_referral_fee(
 }
 
 async fn send_fee(ctx: &Ctx, address: &Pubkey, kind: FeeType, what: String) -> Result<Report> {
+    let manager = ctx.manager()?;
     let sent = ctx
-        .send(Step::new(
-            "SetFee",
-            vec![client::set_fee(
-                &ctx.program_id,
-                address,
-                &ctx.payer(),
-                kind,
-            )],
-        ))
+        .send(
+            Step::new(
+                "SetFee",
+                vec![client::set_fee(
+                    &ctx.program_id,
+                    address,
+                    &manager.pubkey(),
+                    kind,
+                )],
+            )
+            .signed_by(manager.as_ref()),
+        )
         .await?;
     Ok(sent_report(
         what,
@@ -440,25 +464,28 @@ pub async fn token_metadata(
     [name, symbol, uri]: [&String; 3],
 ) -> Result<Report> {
     let pool = Pool::load(ctx, address).await?;
-    pool.require_manager(&ctx.payer())?;
+    let manager = ctx.manager()?;
+    pool.require_manager(&manager.pubkey())?;
     let instruction = if create {
         client::create_token_metadata(
             &pool.accounts,
-            &ctx.payer(),
+            &manager.pubkey(),
             &ctx.payer(),
             name,
             symbol,
             uri,
         )
     } else {
-        client::update_token_metadata(&pool.accounts, &ctx.payer(), name, symbol, uri)
+        client::update_token_metadata(&pool.accounts, &manager.pubkey(), name, symbol, uri)
     };
     let label = if create {
         "CreateTokenMetadata"
     } else {
         "UpdateTokenMetadata"
     };
-    let sent = ctx.send(Step::new(label, vec![instruction])).await?;
+    let sent = ctx
+        .send(Step::new(label, vec![instruction]).signed_by(manager.as_ref()))
+        .await?;
     Ok(sent_report(
         format!(
             "Token metadata of {}: {name} ({symbol}) {uri}",

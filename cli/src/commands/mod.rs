@@ -91,7 +91,8 @@ pub enum Command {
     /// Change the manager (both the current and the new manager sign)
     SetManager {
         pool: Pubkey,
-        /// Keypair of the new manager
+        /// The new manager, who signs too (a signer, as --keypair) [default: the default
+        /// signer]
         #[arg(long)]
         new_manager: Option<String>,
         /// New fee account (a token account of the pool mint)
@@ -227,16 +228,5 @@ pub async fn run(ctx: &Ctx, command: &Command) -> Result<Report> {
             symbol,
             uri,
         } => manage::token_metadata(ctx, pool, false, [name, symbol, uri]).await,
-    }
-}
-
-/// A keypair file path, if given; the payer's otherwise.
-pub fn signer_or_payer(
-    ctx: &Ctx,
-    path: Option<&str>,
-) -> Result<std::sync::Arc<solana_keypair::Keypair>> {
-    match path {
-        Some(path) => Ok(std::sync::Arc::new(crate::config::keypair(path)?)),
-        None => Ok(ctx.payer.clone()),
     }
 }

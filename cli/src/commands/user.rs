@@ -11,7 +11,6 @@ use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 use solana_stake_interface::state::StakeStateV2;
 
-use super::signer_or_payer;
 use crate::{chain::sent_report, staking::STAKE_ACCOUNT_LEN};
 use crate::{
     chain::{format_amount, parse_amount, Ctx, Sent, Step},
@@ -24,17 +23,17 @@ pub struct DepositSol {
     pub pool: Pubkey,
     /// SOL to deposit
     pub amount: String,
-    /// Keypair the SOL comes from [default: the payer]
+    /// Who the SOL comes from (a signer, as --keypair) [default: the default signer]
     #[arg(long)]
     pub from: Option<String>,
-    /// Token account that receives the pool tokens [default: the payer's associated account,
+    /// Token account that receives the pool tokens [default: the default signer's associated account,
     /// created if missing]
     #[arg(long)]
     pub token_receiver: Option<Pubkey>,
     /// Token account that receives the referral fee [default: the receiver]
     #[arg(long)]
     pub referrer: Option<Pubkey>,
-    /// Keypair of the pool's SOL deposit authority, when it has one
+    /// Signer of the pool's SOL deposit authority, when it has one
     #[arg(long)]
     pub deposit_authority: Option<String>,
     /// Fail unless at least this many pool tokens are received
@@ -47,14 +46,14 @@ pub struct WithdrawSol {
     pub pool: Pubkey,
     /// Pool tokens to burn
     pub amount: String,
-    /// Token account the pool tokens come from (owned by the payer) [default: the payer's
+    /// Token account the pool tokens come from (owned by the default signer) [default: its
     /// associated account]
     #[arg(long)]
     pub from_token_account: Option<Pubkey>,
-    /// Account that receives the SOL [default: the payer]
+    /// Account that receives the SOL [default: the default signer]
     #[arg(long)]
     pub to: Option<Pubkey>,
-    /// Keypair of the pool's SOL withdraw authority, when it has one
+    /// Signer of the pool's SOL withdraw authority, when it has one
     #[arg(long)]
     pub withdraw_authority: Option<String>,
     /// Fail unless at least this many SOL are received
@@ -67,16 +66,16 @@ pub struct DepositStake {
     pub pool: Pubkey,
     /// The stake account (active, delegated to one of the pool's validators)
     pub stake_account: Pubkey,
-    /// Keypair of the stake account's withdraw authority [default: the payer]
+    /// The stake account's withdraw authority (a signer) [default: the default signer]
     #[arg(long)]
     pub withdraw_authority: Option<String>,
-    /// Token account that receives the pool tokens [default: the payer's associated account]
+    /// Token account that receives the pool tokens [default: the default signer's associated account]
     #[arg(long)]
     pub token_receiver: Option<Pubkey>,
     /// Token account that receives the referral fee [default: the receiver]
     #[arg(long)]
     pub referrer: Option<Pubkey>,
-    /// Keypair of the pool's stake deposit authority, when it has one
+    /// Signer of the pool's stake deposit authority, when it has one
     #[arg(long)]
     pub deposit_authority: Option<String>,
     /// Fail unless at least this many pool tokens are received
@@ -87,13 +86,13 @@ pub struct DepositStake {
 #[derive(Args)]
 pub struct DepositAllStake {
     pub pool: Pubkey,
-    /// Keypair of the stake accounts' withdraw authority [default: the payer]
+    /// The stake accounts' withdraw authority (a signer) [default: the default signer]
     #[arg(long)]
     pub withdraw_authority: Option<String>,
-    /// Token account that receives the pool tokens [default: the payer's associated account]
+    /// Token account that receives the pool tokens [default: the default signer's associated account]
     #[arg(long)]
     pub token_receiver: Option<Pubkey>,
-    /// Keypair of the pool's stake deposit authority, when it has one
+    /// Signer of the pool's stake deposit authority, when it has one
     #[arg(long)]
     pub deposit_authority: Option<String>,
 }
@@ -110,10 +109,10 @@ pub struct WithdrawStake {
     /// Take the stake from the reserve (only allowed once no validator has stake to give)
     #[arg(long, conflicts_with = "vote_account")]
     pub use_reserve: bool,
-    /// Token account the pool tokens come from [default: the payer's associated account]
+    /// Token account the pool tokens come from [default: the default signer's associated account]
     #[arg(long)]
     pub from_token_account: Option<Pubkey>,
-    /// Authority of the new stake accounts [default: the payer]
+    /// Authority of the new stake accounts [default: the default signer]
     #[arg(long)]
     pub stake_receiver: Option<Pubkey>,
     /// Fail unless at least this many SOL are received in all
@@ -121,7 +120,7 @@ pub struct WithdrawStake {
     pub minimum_lamports_out: Option<String>,
 }
 
-/// The payer's associated token account for the pool mint.
+/// An owner's associated token account for the pool mint.
 fn associated_account(owner: &Pubkey, pool: &Pool) -> Pubkey {
     spl_associated_token_account_interface::address::get_associated_token_address_with_program_id(
         owner,
@@ -150,12 +149,14 @@ async fn receiver(
     if let Some(account) = given {
         return Ok((account, Vec::new()));
     }
-    let account = associated_account(&ctx.payer(), pool);
+    // The default signer's account, paid for by the fee payer.
+    let owner = ctx.default_signer()?.pubkey();
+    let account = associated_account(&owner, pool);
     let create = if ctx.account(&account).await?.is_none() {
         vec![
             spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
                 &ctx.payer(),
-                &ctx.payer(),
+                &owner,
                 &pool.accounts.pool_mint,
                 &pool.accounts.token_program_id,
             ),
@@ -243,9 +244,10 @@ async fn withdrawal_start(
     let pool = Pool::load(ctx, address).await?;
     let epoch = ctx.epoch().await?;
     pool.require_current(epoch)?;
+    let owner = ctx.default_signer()?;
     let source = request
         .from_token_account
-        .unwrap_or_else(|| associated_account(&ctx.payer(), &pool));
+        .unwrap_or_else(|| associated_account(&owner.pubkey(), &pool));
     let held = token_balance(ctx, &source).await?;
     if held < pool_tokens {
         bail!(
@@ -288,17 +290,20 @@ fn custom_stake_deposit_authority(pool: &Pool) -> Option<Pubkey> {
     (pool.stake_deposit_authority != default).then_some(pool.stake_deposit_authority)
 }
 
-/// The keypair of a pool's funding authority for `what` (SOL deposits, SOL withdrawals),
-/// from `flag`'s path. Refused before anything is sent when the pool has such an authority
-/// and the keypair given is not it (the program would refuse the instruction).
+/// The signer of a pool's funding authority for `what` (SOL deposits, SOL withdrawals),
+/// from `flag`'s signer source. Refused before anything is sent when the pool has such an
+/// authority and the signer given is not it (the program would refuse the instruction).
 fn funding_authority(
+    ctx: &Ctx,
     pool: &Pool,
-    path: Option<&str>,
+    source: Option<&str>,
     required: Option<Pubkey>,
     what: &str,
     flag: &str,
-) -> Result<Option<Keypair>> {
-    let authority = path.map(crate::config::keypair).transpose()?;
+) -> Result<Option<std::rc::Rc<dyn Signer>>> {
+    let authority = source
+        .map(|source| ctx.keys.resolve(source, flag.trim_start_matches("--")))
+        .transpose()?;
     if let Some(required) = required {
         if authority.as_ref().map(|a| a.pubkey()) != Some(required) {
             bail!(
@@ -318,7 +323,7 @@ pub async fn deposit_sol(ctx: &Ctx, args: &DepositSol) -> Result<Report> {
     let pool = Pool::load(ctx, &args.pool).await?;
     let epoch = ctx.epoch().await?;
     pool.require_current(epoch)?;
-    let from = signer_or_payer(ctx, args.from.as_deref())?;
+    let from = ctx.signer_or_default(args.from.as_deref(), "from")?;
     let balance = ctx.rpc.get_balance(&from.pubkey()).await?;
     if balance < lamports {
         bail!(
@@ -340,6 +345,7 @@ pub async fn deposit_sol(ctx: &Ctx, args: &DepositSol) -> Result<Report> {
         }
     }
     let authority = funding_authority(
+        ctx,
         &pool,
         args.deposit_authority.as_deref(),
         pool.tail.sol_deposit_authority,
@@ -359,9 +365,9 @@ pub async fn deposit_sol(ctx: &Ctx, args: &DepositSol) -> Result<Report> {
         minimum,
         authority.as_ref().map(|a| a.pubkey()),
     ));
-    let mut step = Step::new("DepositSol", instructions).signed_by(&from);
+    let mut step = Step::new("DepositSol", instructions).signed_by(from.as_ref());
     if let Some(authority) = &authority {
-        step = step.signed_by(authority);
+        step = step.signed_by(authority.as_ref());
     }
     let sent = ctx.send(step).await?;
     let received = if ctx.dry_run {
@@ -408,28 +414,31 @@ pub async fn withdraw_sol(ctx: &Ctx, args: &WithdrawSol) -> Result<Report> {
     )
     .await?;
     let authority = funding_authority(
+        ctx,
         &pool,
         args.withdraw_authority.as_deref(),
         pool.tail.sol_withdraw_authority,
         "SOL withdrawals",
         "--withdraw-authority",
     )?;
-    let to = args.to.unwrap_or(ctx.payer());
+    let owner = ctx.default_signer()?;
+    let to = args.to.unwrap_or(owner.pubkey());
     let before = ctx.rpc.get_balance(&to).await?;
     let mut step = Step::new(
         "WithdrawSol",
         vec![client::withdraw_sol(
             &pool.accounts,
-            &ctx.payer(),
+            &owner.pubkey(),
             &source,
             &to,
             pool_tokens,
             minimum,
             authority.as_ref().map(|a| a.pubkey()),
         )],
-    );
+    )
+    .signed_by(owner.as_ref());
     if let Some(authority) = &authority {
-        step = step.signed_by(authority);
+        step = step.signed_by(authority.as_ref());
     }
     let sent = ctx.send(step).await?;
     let received = if ctx.dry_run {
@@ -558,8 +567,10 @@ pub async fn deposit_stake(ctx: &Ctx, args: &DepositStake) -> Result<Report> {
         .await?
         .ok_or_else(|| anyhow!("no account at {}", args.stake_account))?;
     let stake = decode_stake(args.stake_account, &account)?;
-    let withdrawer = signer_or_payer(ctx, args.withdraw_authority.as_deref())?;
+    let withdrawer =
+        ctx.signer_or_default(args.withdraw_authority.as_deref(), "withdraw authority")?;
     let authority = funding_authority(
+        ctx,
         &pool,
         args.deposit_authority.as_deref(),
         custom_stake_deposit_authority(&pool),
@@ -579,9 +590,9 @@ pub async fn deposit_stake(ctx: &Ctx, args: &DepositStake) -> Result<Report> {
     )?;
     instructions.extend(deposit.instructions);
     let before = token_balance(ctx, &destination).await?;
-    let mut step = Step::new("DepositStake", instructions).signed_by(&withdrawer);
+    let mut step = Step::new("DepositStake", instructions).signed_by(withdrawer.as_ref());
     if let Some(authority) = &authority {
-        step = step.signed_by(authority);
+        step = step.signed_by(authority.as_ref());
     }
     let sent = ctx.send(step).await?;
     let received = if ctx.dry_run {
@@ -616,8 +627,10 @@ pub async fn deposit_all_stake(ctx: &Ctx, args: &DepositAllStake) -> Result<Repo
     let pool = Pool::load(ctx, &args.pool).await?;
     let epoch = ctx.epoch().await?;
     pool.require_current(epoch)?;
-    let withdrawer = signer_or_payer(ctx, args.withdraw_authority.as_deref())?;
+    let withdrawer =
+        ctx.signer_or_default(args.withdraw_authority.as_deref(), "withdraw authority")?;
     let authority = funding_authority(
+        ctx,
         &pool,
         args.deposit_authority.as_deref(),
         custom_stake_deposit_authority(&pool),
@@ -672,9 +685,9 @@ pub async fn deposit_all_stake(ctx: &Ctx, args: &DepositAllStake) -> Result<Repo
         };
         instructions.extend(deposit.instructions);
         let mut step = Step::new(format!("DepositStake {}", stake.address), instructions)
-            .signed_by(&withdrawer);
+            .signed_by(withdrawer.as_ref());
         if let Some(authority) = &authority {
-            step = step.signed_by(authority);
+            step = step.signed_by(authority.as_ref());
         }
         sent.push(ctx.send(step).await?);
         quoted += deposit.quoted;
@@ -825,7 +838,8 @@ pub async fn withdraw_stake(ctx: &Ctx, args: &WithdrawStake) -> Result<Report> {
             format_amount(total.lamports)
         );
     }
-    let new_authority = args.stake_receiver.unwrap_or(ctx.payer());
+    let owner = ctx.default_signer()?;
+    let new_authority = args.stake_receiver.unwrap_or(owner.pubkey());
     let rent = ctx.rent_exempt(STAKE_ACCOUNT_LEN).await?;
     let receivers: Vec<Keypair> = parts.iter().map(|_| Keypair::new()).collect();
     let mut sent = Vec::new();
@@ -848,7 +862,7 @@ pub async fn withdraw_stake(ctx: &Ctx, args: &WithdrawStake) -> Result<Report> {
                 stake,
                 &receiver.pubkey(),
                 &new_authority,
-                &ctx.payer(),
+                &owner.pubkey(),
                 &source,
                 *tokens,
                 part_minimum,
@@ -856,7 +870,9 @@ pub async fn withdraw_stake(ctx: &Ctx, args: &WithdrawStake) -> Result<Report> {
         ];
         sent.push(
             ctx.send(
-                Step::new(format!("WithdrawStake from {stake}"), instructions).signed_by(receiver),
+                Step::new(format!("WithdrawStake from {stake}"), instructions)
+                    .signed_by(receiver)
+                    .signed_by(owner.as_ref()),
             )
             .await?,
         );

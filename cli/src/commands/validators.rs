@@ -4,6 +4,7 @@ use anyhow::{bail, Result};
 use p_stake_pool_client::{self as client, PreferredValidatorType};
 use serde_json::json;
 use solana_pubkey::Pubkey;
+use solana_signer::Signer;
 
 use crate::{
     chain::{format_amount, parse_amount, sent_report, Ctx, Step},
@@ -14,20 +15,24 @@ use crate::{
 
 pub async fn add(ctx: &Ctx, address: &Pubkey, vote: &Pubkey, seed: u32) -> Result<Report> {
     let pool = Pool::load(ctx, address).await?;
-    pool.require_staker(&ctx.payer())?;
+    let staker = ctx.staker()?;
+    pool.require_staker(&staker.pubkey())?;
     if pool.validator(vote).is_ok() {
         bail!("validator {vote} is already in pool {address}");
     }
     let sent = ctx
-        .send(Step::new(
-            "AddValidatorToPool",
-            vec![client::add_validator_to_pool(
-                &pool.accounts,
-                &ctx.payer(),
-                vote,
-                seed,
-            )],
-        ))
+        .send(
+            Step::new(
+                "AddValidatorToPool",
+                vec![client::add_validator_to_pool(
+                    &pool.accounts,
+                    &staker.pubkey(),
+                    vote,
+                    seed,
+                )],
+            )
+            .signed_by(staker.as_ref()),
+        )
         .await?;
     let stake = client::find_validator_stake(&ctx.program_id, vote, address, seed).0;
     Ok(sent_report(
@@ -39,17 +44,21 @@ pub async fn add(ctx: &Ctx, address: &Pubkey, vote: &Pubkey, seed: u32) -> Resul
 
 pub async fn remove(ctx: &Ctx, address: &Pubkey, vote: &Pubkey) -> Result<Report> {
     let pool = Pool::load(ctx, address).await?;
-    pool.require_staker(&ctx.payer())?;
+    let staker = ctx.staker()?;
+    pool.require_staker(&staker.pubkey())?;
     let validator = pool.validator(vote)?;
     let sent = ctx
-        .send(Step::new(
-            "RemoveValidatorFromPool",
-            vec![client::remove_validator_from_pool(
-                &pool.accounts,
-                &ctx.payer(),
-                &validator.seeds,
-            )],
-        ))
+        .send(
+            Step::new(
+                "RemoveValidatorFromPool",
+                vec![client::remove_validator_from_pool(
+                    &pool.accounts,
+                    &staker.pubkey(),
+                    &validator.seeds,
+                )],
+            )
+            .signed_by(staker.as_ref()),
+        )
         .await?;
     Ok(sent_report(
         format!("Removing validator {vote} from {address}: its stake returns to the reserve at the next update"),
@@ -89,7 +98,8 @@ async fn move_stake(
         bail!("the amount must be more than zero");
     }
     let pool = Pool::load(ctx, address).await?;
-    pool.require_staker(&ctx.payer())?;
+    let staker = ctx.staker()?;
+    pool.require_staker(&staker.pubkey())?;
     pool.require_current(ctx.epoch().await?)?;
     let validator = movable(&pool, vote)?;
     let label = if increase {
@@ -98,16 +108,19 @@ async fn move_stake(
         "DecreaseValidatorStakeWithReserve"
     };
     let sent = ctx
-        .send(Step::new(
-            label,
-            vec![move_instruction(
-                &pool,
-                &ctx.payer(),
-                validator,
-                lamports,
-                increase,
-            )],
-        ))
+        .send(
+            Step::new(
+                label,
+                vec![move_instruction(
+                    &pool,
+                    &staker.pubkey(),
+                    validator,
+                    lamports,
+                    increase,
+                )],
+            )
+            .signed_by(staker.as_ref()),
+        )
         .await?;
     Ok(sent_report(
         format!(
@@ -140,7 +153,8 @@ pub async fn set_preferred(
     vote: Option<&Pubkey>,
 ) -> Result<Report> {
     let pool = Pool::load(ctx, address).await?;
-    pool.require_staker(&ctx.payer())?;
+    let staker = ctx.staker()?;
+    pool.require_staker(&staker.pubkey())?;
     if let Some(vote) = vote {
         pool.validator(vote)?;
     }
@@ -150,15 +164,18 @@ pub async fn set_preferred(
         PreferredValidatorType::Withdraw
     };
     let sent = ctx
-        .send(Step::new(
-            "SetPreferredValidator",
-            vec![client::set_preferred_validator(
-                &pool.accounts,
-                &ctx.payer(),
-                kind_value,
-                vote,
-            )],
-        ))
+        .send(
+            Step::new(
+                "SetPreferredValidator",
+                vec![client::set_preferred_validator(
+                    &pool.accounts,
+                    &staker.pubkey(),
+                    kind_value,
+                    vote,
+                )],
+            )
+            .signed_by(staker.as_ref()),
+        )
         .await?;
     Ok(sent_report(
         format!(

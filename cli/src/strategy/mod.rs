@@ -658,7 +658,7 @@ pub async fn apply(
     pool: &Pool,
     loaded: &LoadedStrategy,
 ) -> Result<(Decision, Vec<Applied>)> {
-    pool.require_staker(&ctx.payer())?;
+    pool.require_staker(&ctx.staker()?.pubkey())?;
     pool.require_current(ctx.epoch().await?)?;
     let decision = Decision::make(ctx, pool, loaded).await?;
     let applied = send_moves(ctx, pool, &decision.planned()).await;
