@@ -39,7 +39,7 @@ pub mod targets;
 pub mod vote;
 
 use criteria::{evaluate, Candidate, ClusterClock, Criteria, Evaluation};
-use moves::{plan, Limits, Line, Move, PlanError, Spent};
+use moves::{plan_with_floor, Limits, Line, Move, PlanError, Spent};
 use targets::{allocate, share_of, Allocation, AllocationError, Standing, Target};
 
 /// The whole policy: criteria, allocation and the pace of moves.
@@ -271,16 +271,29 @@ pub fn decide(
             }
         })
         .fold(pool.moved_this_epoch, u64::saturating_add);
+    let reserve_spendable = pool.reserve.saturating_sub(floor);
+    // What the floor holds above the reserve's own rent: decreases may pay their transients'
+    // rent from it (they return it, and refill the floor, at the next update).
+    let floor_above_rent = pool
+        .reserve
+        .saturating_sub(pool.reserve_rent)
+        .saturating_sub(reserve_spendable);
     let limits = Limits {
         stake_rent: pool.stake_rent,
         minimum_delegation: pool.minimum_delegation,
-        reserve_spendable: pool.reserve.saturating_sub(floor),
+        reserve_spendable,
         epoch_cap: share_of(total, strategy.max_epoch_move_bps).saturating_sub(in_flight),
         hysteresis: share_of(total, strategy.hysteresis_bps),
         list_room: pool.list_room,
     };
-    let mut spent = plan(work.lines, &limits, work.moves, work.order)
-        .map_err(|PlanError::BufferLength| DecideError::BufferLength)?;
+    let mut spent = plan_with_floor(
+        work.lines,
+        &limits,
+        floor_above_rent,
+        work.moves,
+        work.order,
+    )
+    .map_err(|PlanError::BufferLength| DecideError::BufferLength)?;
     spent.pool_too_small = too_small;
     Ok(spent)
 }

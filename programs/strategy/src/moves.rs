@@ -7,13 +7,18 @@
 //! - the reserve pays for increases, for each new transient account's rent and for a new
 //!   validator's stake account (the minimum), and keeps its own rent and the floor the
 //!   operator asks for; decreases reach the reserve only after the epoch, so this epoch's
-//!   increases spend only what the reserve holds now;
+//!   increases spend only what the reserve holds now. A decrease may pay its transient's rent
+//!   out of the floor ([`plan_with_floor`]): the rent comes back with the decrease at the
+//!   next update, and a decrease is what refills the floor;
 //! - the validator list has room for the validators added.
 //!
 //! Stake moved in one epoch (increases, decreases, additions and removals) stays within the
 //! operator's cap, except *instant exits*, which remove a validator whatever the cap. A
 //! difference within the hysteresis band is left alone, so small changes of score or rewards
-//! do not churn stake. A validator that should leave is decreased toward its minimum within
+//! do not churn stake — unless validators short of their targets beyond the band (or
+//! newcomers) lack more than the reserve and the stake on its way back to it can pay: then
+//! stake held above its target within the band is decreased to fund them (the funding pass in
+//! [`plan_with_floor`]). A validator that should leave is decreased toward its minimum within
 //! the cap, then removed.
 
 /// A validator as the planner sees it: what it holds and what it should hold.
@@ -122,10 +127,27 @@ pub struct Spent {
     pub pool_too_small: bool,
 }
 
-/// Plans every line's move. `order` is scratch space.
+/// Plans every line's move, every transient's rent paid from `limits.reserve_spendable` (no
+/// floor to draw on; see [`plan_with_floor`]). `order` is scratch space.
 pub fn plan(
     lines: &[Line],
     limits: &Limits,
+    moves: &mut [Move],
+    order: &mut [u32],
+) -> Result<Spent, PlanError> {
+    plan_with_floor(lines, limits, 0, moves, order)
+}
+
+/// Plans every line's move. `floor` is what the reserve holds above its own rent but outside
+/// `limits.reserve_spendable` (the operator's floor): a decrease may pay its transient's rent
+/// from it, increases and additions may not. A decrease returns its amount and that rent to the
+/// reserve at the next update, so it only ever refills the floor; were its rent held to the
+/// spendable part, a reserve at its floor — where increases leave it whenever the reserve is
+/// what limits them — could never be refilled by a decrease again. `order` is scratch space.
+pub fn plan_with_floor(
+    lines: &[Line],
+    limits: &Limits,
+    floor: u64,
     moves: &mut [Move],
     order: &mut [u32],
 ) -> Result<Spent, PlanError> {
@@ -182,7 +204,12 @@ pub fn plan(
             // Down to its minimum: it leaves when the cap has room for all of it.
             Move::Wait(Wait::EpochCap)
         } else {
-            decrease(line.active.saturating_sub(minimum), limits, &mut spent)
+            decrease(
+                line.active.saturating_sub(minimum),
+                limits,
+                floor,
+                &mut spent,
+            )
         };
     }
     // Over target.
@@ -200,9 +227,70 @@ pub fn plan(
             decrease(
                 excess.min(line.active.saturating_sub(minimum)),
                 limits,
+                floor,
                 &mut spent,
             )
         };
+    }
+    // Funding. Increases are paid by the reserve alone, and only decreases and removals refill
+    // it. The targets divide the pool less the reserve's share, so stake the band leaves above
+    // a target is, lamport for lamport, stake missing below another target or from the
+    // reserve. Left alone, it can hold a validator short of its target by more than the band
+    // for good: the reserve sits at its floor, every validator above its target is within the
+    // band, and the increase waits for a reserve nothing will refill. So when what validators
+    // beyond the band (and newcomers) lack is more than the reserve can spend plus all that is
+    // on its way back (leaving validators, excesses beyond the band, stake in flight), the
+    // difference is taken from stake above its target within the band: largest differences
+    // first, toward the target or by one minimum delegation (which leaves it less than a
+    // minimum delegation short: on target), never further. No line is taken past on target,
+    // so nothing moves it back and this cannot oscillate. It runs before the increases so that
+    // its transients' rent comes first.
+    let mut lacking = 0u64;
+    // Decreases' rents come back with them.
+    let mut coming = limits.reserve_spendable;
+    for (line, planned) in lines.iter().zip(moves.iter()) {
+        let shortfall = line.target.saturating_sub(line.current());
+        let excess = line.current().saturating_sub(line.target);
+        if !line.in_pool {
+            lacking = lacking.saturating_add(line.target);
+        } else if !line.active_entry || matches!(planned, Move::Remove { .. }) {
+            // All of it returns; a seat it keeps is filled again as a newcomer's.
+            coming = coming.saturating_add(line.current());
+            lacking = lacking.saturating_add(line.target);
+        } else if line.target == 0 {
+            coming = coming.saturating_add(line.current());
+        } else if shortfall > limits.hysteresis && shortfall >= limits.minimum_delegation {
+            lacking = lacking.saturating_add(shortfall);
+        } else if line.transient > 0
+            || (excess > limits.hysteresis && excess >= limits.minimum_delegation)
+        {
+            coming = coming.saturating_add(excess);
+        }
+    }
+    let mut needed = lacking.saturating_sub(coming);
+    for index in order.iter().map(|index| *index as usize) {
+        if needed == 0 {
+            break;
+        }
+        let line = &lines[index];
+        if moves[index] != Move::Wait(Wait::OnTarget)
+            || !line.in_pool
+            || line.target == 0
+            || line.transient > 0
+            || line.current() <= line.target
+        {
+            continue;
+        }
+        let wanted = line
+            .current()
+            .saturating_sub(line.target)
+            .min(needed)
+            .max(limits.minimum_delegation)
+            .min(line.active.saturating_sub(minimum));
+        if let Move::Decrease(amount) = decrease(wanted, limits, floor, &mut spent) {
+            moves[index] = Move::Decrease(amount);
+            needed = needed.saturating_sub(amount);
+        }
     }
     // Newcomers: each costs the reserve a stake account holding the minimum.
     for index in order.iter().map(|index| *index as usize) {
@@ -252,16 +340,22 @@ pub fn plan(
     Ok(spent)
 }
 
-/// A decrease of at most `wanted` (already limited to what leaves the minimum), within the cap.
-fn decrease(wanted: u64, limits: &Limits, spent: &mut Spent) -> Move {
+/// A decrease of at most `wanted` (already limited to what leaves the minimum), within the cap;
+/// its transient's rent may come out of the reserve's `floor` (see [`plan_with_floor`]).
+fn decrease(wanted: u64, limits: &Limits, floor: u64, spent: &mut Spent) -> Move {
     let cap_left = limits.epoch_cap.saturating_sub(spent.capped);
     let amount = wanted.min(cap_left);
     if wanted < limits.minimum_delegation {
         Move::Wait(Wait::AtMinimum)
     } else if amount < limits.minimum_delegation {
         Move::Wait(Wait::EpochCap)
-    } else if limits.reserve_spendable.saturating_sub(spent.reserve) <= limits.stake_rent {
-        // The program splits the transient's rent off the reserve.
+    } else if limits
+        .reserve_spendable
+        .saturating_add(floor)
+        .saturating_sub(spent.reserve)
+        <= limits.stake_rent
+    {
+        // The program splits the transient's rent off the reserve, which keeps its own rent.
         Move::Wait(Wait::Reserve)
     } else {
         spent.reserve = spent.reserve.saturating_add(limits.stake_rent);
